@@ -1,0 +1,28 @@
+// Builds dist/ with esbuild: one small bundle per process role, so each role loads only its own code.
+//   cli.cjs       the `watchdog` command: argument parsing and the supervised run (paid on every run)
+//   crash.cjs     the crash path: parse, symbolize, normalize, count (loaded only when a crash arrives)
+//   commands.cjs  the inspection commands (stacks, counters, dump, env, test)
+//   preload.cjs   runs inside Node children via NODE_OPTIONS=--require
+//   index.js/cjs  the library API (setCrashOutput)
+// CommonJS bundles start measurably faster than ESM ones on Node 20 (no ESM loader), see BENCHMARKS.md.
+import { build } from 'esbuild';
+import { rmSync, mkdirSync } from 'node:fs';
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: { crash: 'src/crash/index.ts', commands: 'src/cli/commands.ts', preload: 'src/child/preload.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: 'dist' }),
+  build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: 'dist' }),
+]);

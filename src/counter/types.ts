@@ -1,0 +1,15 @@
+/** Which program a counter belongs to: package.json name and version, or a command's base name and `devel`. */
+export interface ProgramId {
+  name: string;
+  version: string;
+}
+
+/** One counter as read from the store: a name's count in one program@version and one week. */
+export interface CounterRow {
+  program: string;
+  version: string;
+  /** ISO week, `2026-W48` (UTC). */
+  week: string;
+  name: string;
+  count: number;
+}
