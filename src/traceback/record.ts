@@ -38,4 +38,10 @@ export interface CrashRecord {
   entry: string | null;
   /** Process id of the crashing process (to pair with a Node fatal-error report). */
   pid: number;
+  /**
+   * True when an 'uncaughtException' listener was installed when the error arrived: the program
+   * may survive it. The watchdog counts such a record only if the child then exits with status 7
+   * (the handler itself threw), the way Node reports a failed handler.
+   */
+  handled?: boolean;
 }
