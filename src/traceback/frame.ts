@@ -48,6 +48,10 @@ export interface StackCrash {
    * to find the program root and identity; never stored.
    */
   entry: string | null;
+  /** The crashing process, when the record says (a descendant's crash may share the channel). */
+  pid?: number;
+  /** From the Node record: an uncaughtException listener may have handled it (see record.ts). */
+  handled?: boolean;
 }
 
 /** A crash that has no usable stack but a name of its own, as Go's crash/no-running-goroutine. */
