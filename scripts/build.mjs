@@ -6,7 +6,9 @@
 //   index.js/cjs  the library API (setCrashOutput)
 // CommonJS bundles start measurably faster than ESM ones on Node 20 (no ESM loader), see BENCHMARKS.md.
 import { build } from 'esbuild';
-import { rmSync, mkdirSync } from 'node:fs';
+import { rmSync, mkdirSync, readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
@@ -18,6 +20,7 @@ const common = {
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
+  define: { __WATCHDOG_VERSION__: JSON.stringify(version) },
 };
 
 await Promise.all([

@@ -1,1 +1,36 @@
-export {};
+/**
+ * The inspection commands, bundled apart from the run path (dist/commands.cjs) so that running a
+ * wrapped tool never loads them. Each returns its exit status: 0, 1 for a failed check, 2 for a
+ * usage error.
+ */
+import { counters } from './counters.js';
+import { dump } from './dump.js';
+import { env } from './env.js';
+import { UsageError } from './options.js';
+import { stacks } from './stacks.js';
+import { test } from './test.js';
+import { MAIN_USAGE } from './usage.js';
+import { warn } from '../run/warn.js';
+
+export async function runCommand(command: string, argv: readonly string[]): Promise<number> {
+  try {
+    switch (command) {
+      case 'stacks':
+        return stacks(argv);
+      case 'counters':
+        return counters(argv);
+      case 'dump':
+        return dump(argv);
+      case 'env':
+        return env(argv);
+      case 'test':
+        return await test(argv, `${__dirname}/cli.cjs`);
+      default:
+        process.stdout.write(`${MAIN_USAGE}\n`);
+        return 0;
+    }
+  } catch (error) {
+    warn(error instanceof Error ? error.message : String(error));
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,1 +1,44 @@
-// placeholder, replaced by the CLI\nconsole.log("watchdog");
+/**
+ * The `watchdog` entry point. It is loaded on every run of a wrapped tool, so it holds only the
+ * run path; the inspection commands live in commands.cjs and are loaded when asked for.
+ */
+import { dirname } from 'node:path';
+import { storeDir } from '../counter/location.js';
+import { supervise } from '../run/supervise.js';
+import { warn } from '../run/warn.js';
+import { parseRunArgs } from './run-args.js';
+import { MAIN_USAGE } from './usage.js';
+
+const INSPECTION_COMMANDS = new Set(['stacks', 'counters', 'dump', 'env', 'test', 'help']);
+
+function main(argv: string[]): void {
+  const first = argv[0];
+  if (first !== undefined && INSPECTION_COMMANDS.has(first)) {
+    const commands = require(`${__dirname}/commands.cjs`) as typeof import('./commands.js');
+    commands.runCommand(first, argv.slice(1)).then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        warn(error instanceof Error ? error.message : String(error));
+        process.exit(2);
+      },
+    );
+    return;
+  }
+  const parsed = parseRunArgs(argv);
+  switch (parsed.kind) {
+    case 'help':
+      process.stdout.write(`${MAIN_USAGE}\n`);
+      return;
+    case 'version':
+      process.stdout.write(`watchdog ${__WATCHDOG_VERSION__}\n`);
+      return;
+    case 'error':
+      warn(parsed.message);
+      process.exit(2);
+      return;
+    case 'run':
+      supervise({ ...parsed.run, storeDir: storeDir(), distDir: dirname(__filename) });
+  }
+}
+
+main(process.argv.slice(2));

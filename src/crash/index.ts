@@ -1,1 +1,69 @@
-export {};
+/**
+ * The crash path: from what a finished child left (channel bytes, exit status, Node fatal-error
+ * reports) to incremented counters. Loaded by the run path only when there is a crash to record.
+ *
+ * channel text ─parse─▶ crashes ─select─▶ counted crashes ─symbolize, normalize─▶ counter names ─▶ store
+ */
+import { openStore } from '../counter/store.js';
+import type { ProgramId } from '../counter/types.js';
+import type { ChildOutcome } from '../run/supervise.js';
+import { CRASH_SIGNALS } from '../run/supervise.js';
+import { warn } from '../run/warn.js';
+import { findProgram } from '../stack/program.js';
+import { noStackName, stackCounterName } from '../stack/name.js';
+import { createSymbolizer } from '../symbolize/index.js';
+import type { ParsedCrash } from '../traceback/frame.js';
+import { parseCrashOutput } from '../traceback/index.js';
+import { parseNodeReport } from '../traceback/node-report.js';
+import { entryFromNodeCommand, programIdentity } from './identity.js';
+import { claimReports } from './node-reports.js';
+import { selectCrashes } from './select.js';
+
+export interface RecordOptions {
+  storeDir: string;
+  program: { name: string; version: string | null } | null;
+}
+
+export interface Counted {
+  program: ProgramId;
+  name: string;
+}
+
+/** Turns one crash into its program and counter name. Never throws for any input. */
+export function counterFor(crash: ParsedCrash, outcome: ChildOutcome, options: RecordOptions, symbolizer = createSymbolizer()): Counted {
+  const entry = crash.type === 'unparsed' ? null : crash.entry;
+  const fallbackEntry = entryFromNodeCommand(outcome.command, outcome.args);
+  const found = entry !== null ? findProgram(entry) : fallbackEntry !== null ? findProgram(fallbackEntry) : null;
+  const program = programIdentity(options.program, found, outcome.command);
+  if (crash.type === 'unparsed') return { program, name: 'crash/unparsed' };
+  if (crash.type === 'counter') return { program, name: crash.name };
+  const root = found?.root ?? null;
+  const frames = crash.frames.map((frame) => symbolizer.symbolize(frame, root));
+  const name = stackCounterName(frames, root);
+  return { program, name: name === 'crash/crash' ? noStackName(crash.kind) : name };
+}
+
+/** Everything the child left that counts, as counters. */
+export function countersFor(outcome: ChildOutcome, options: RecordOptions): Counted[] {
+  const parsed = outcome.channel.bytes.length > 0 ? parseCrashOutput(outcome.channel.bytes.toString('utf8')) : [];
+  const crashes = selectCrashes(parsed, outcome.exitCode);
+  if (outcome.reportDir !== null) {
+    for (const report of claimReports(outcome.reportDir, outcome.pid)) crashes.push(parseNodeReport(report.text));
+  }
+  if (crashes.length === 0 && outcome.signal !== null && CRASH_SIGNALS.has(outcome.signal)) {
+    crashes.push({ type: 'counter', name: `crash/signal:${outcome.signal}`, runtime: 'unknown', entry: null });
+  }
+  const symbolizer = createSymbolizer();
+  return crashes.map((crash) => counterFor(crash, outcome, options, symbolizer));
+}
+
+/** Records the child's crashes. Store trouble is one line on stderr; the child's status is untouched. */
+export function recordOutcome(outcome: ChildOutcome, options: RecordOptions): void {
+  if (outcome.channel.totalBytes > outcome.channel.bytes.length) {
+    warn(`crash output was ${outcome.channel.totalBytes} bytes; kept the first ${outcome.channel.bytes.length}`);
+  }
+  const counted = countersFor(outcome, options);
+  if (counted.length === 0) return;
+  const store = openStore(options.storeDir);
+  for (const { program, name } of counted) store.increment(program, name);
+}

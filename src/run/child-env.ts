@@ -1,0 +1,33 @@
+/**
+ * The child's environment: the user's, unchanged, plus what the crash channel needs.
+ *
+ * - WATCHDOG_CRASH_FD announces the channel; an inherited WATCHDOG_CRASH_ID (an outer watchdog's
+ *   channel identity) is removed, because the channel it names is not this child's fd 3.
+ * - NODE_OPTIONS gets the preload and Node's fatal-error report appended, never replacing what
+ *   the user has there.
+ */
+import { CHANNEL_FD } from './channel.js';
+
+/** Quotes one NODE_OPTIONS word the way Node's parser reads it (double quotes, backslash escapes). */
+export function quoteNodeOption(word: string): string {
+  return /^[A-Za-z0-9_\-.,/:=@+]+$/.test(word) ? word : `"${word.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+export interface ChildEnvOptions {
+  /** Absolute path of dist/preload.cjs. */
+  preload: string;
+  /** Private directory for Node's fatal-error reports, or null to leave them off. */
+  reportDir: string | null;
+}
+
+export function childEnv(base: NodeJS.ProcessEnv, options: ChildEnvOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, WATCHDOG_CRASH_FD: String(CHANNEL_FD) };
+  delete env.WATCHDOG_CRASH_ID;
+  const added = [`--require=${quoteNodeOption(options.preload)}`];
+  if (options.reportDir !== null) {
+    added.push('--report-on-fatalerror', `--report-directory=${quoteNodeOption(options.reportDir)}`);
+  }
+  const existing = base.NODE_OPTIONS?.trim();
+  env.NODE_OPTIONS = existing ? `${existing} ${added.join(' ')}` : added.join(' ');
+  return env;
+}
