@@ -13,3 +13,13 @@ export interface CounterRow {
   name: string;
   count: number;
 }
+
+/** One counter summed over the weeks read: what `watchdog stacks` and `counters` show. */
+export interface CounterTotal {
+  program: string;
+  version: string;
+  name: string;
+  count: number;
+  /** The ISO weeks (UTC) in which it was counted, ascending. */
+  weeks: string[];
+}
