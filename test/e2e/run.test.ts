@@ -88,7 +88,7 @@ describe('signals', () => {
       child.kill(s);
       await new Promise((r) => setTimeout(r, 150));
     }
-    const [code] = (await new Promise((resolve) => child.on('exit', (...a) => resolve(a)))) as [number | null];
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
     expect(out.trim().split('\n')).toEqual(['ready', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGTERM']);
     expect(code).toBe(9);
   });
@@ -100,7 +100,7 @@ describe('signals', () => {
     child.stdout.on('data', (d: Buffer) => (out += d));
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     child.kill('SIGTERM');
-    const [code] = (await new Promise((resolve) => child.on('exit', (...a) => resolve(a)))) as [number | null];
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
     expect(out).toBe('ready\nignored\n');
     expect(code).toBe(4);
   });
