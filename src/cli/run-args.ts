@@ -7,6 +7,7 @@ export interface RunArgs {
   command: string;
   args: string[];
   program: { name: string; version: string | null } | null;
+  captureStderr: boolean;
 }
 
 export type ParsedRunArgs = { kind: 'run'; run: RunArgs } | { kind: 'help' } | { kind: 'version' } | { kind: 'error'; message: string };
@@ -21,6 +22,7 @@ export function parseProgramSpec(spec: string): { name: string; version: string 
 
 export function parseRunArgs(argv: readonly string[]): ParsedRunArgs {
   let program: RunArgs['program'] = null;
+  let captureStderr = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -31,6 +33,10 @@ export function parseRunArgs(argv: readonly string[]): ParsedRunArgs {
     if (!arg.startsWith('-') || arg === '-') break;
     if (arg === '-h' || arg === '--help') return { kind: 'help' };
     if (arg === '-V' || arg === '--version') return { kind: 'version' };
+    if (arg === '--capture-stderr') {
+      captureStderr = true;
+      continue;
+    }
     if (arg === '--program' || arg.startsWith('--program=')) {
       const value = arg === '--program' ? argv[++i] : arg.slice('--program='.length);
       const parsed = value === undefined ? null : parseProgramSpec(value);
@@ -42,5 +48,5 @@ export function parseRunArgs(argv: readonly string[]): ParsedRunArgs {
   }
   const command = argv[i];
   if (command === undefined) return { kind: 'error', message: 'no command to run (usage: watchdog [options] -- <command> [args...])' };
-  return { kind: 'run', run: { command, args: argv.slice(i + 1), program } };
+  return { kind: 'run', run: { command, args: argv.slice(i + 1), program, captureStderr } };
 }

@@ -14,6 +14,10 @@ Usage:
 Run options:
   --program NAME[@VERSION]   count crashes under this program (default: the package.json
                              nearest a Node entry script, else the command's name @devel)
+  --capture-stderr           for programs that cannot use the crash channel: pass stderr
+                             through a pipe (it is then not a terminal) and, after an
+                             abnormal exit, look for a Go, Python, Rust or Node crash in
+                             its last 256 KiB
   -h, --help                 this help
   -V, --version              the watchdog's version
 

@@ -47,6 +47,10 @@ export function counterFor(crash: ParsedCrash, outcome: ChildOutcome, options: R
 export function countersFor(outcome: ChildOutcome, options: RecordOptions): Counted[] {
   const parsed = outcome.channel.bytes.length > 0 ? parseCrashOutput(outcome.channel.bytes.toString('utf8')) : [];
   const crashes = selectCrashes(parsed, outcome.exitCode);
+  // Captured stderr is ordinary output too: only a recognised crash report in it counts.
+  if (crashes.length === 0 && outcome.stderrTail !== null) {
+    crashes.push(...parseCrashOutput(outcome.stderrTail.toString('utf8')).filter((c) => c.type !== 'unparsed').slice(-1));
+  }
   if (outcome.reportDir !== null) {
     for (const report of claimReports(outcome.reportDir, outcome.pid)) crashes.push(parseNodeReport(report.text));
   }

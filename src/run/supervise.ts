@@ -15,6 +15,7 @@ import { ChannelReader, type ChannelOutput } from './channel.js';
 import { childEnv } from './child-env.js';
 import { dieBySignal } from './exit.js';
 import { forwardSignals } from './signals.js';
+import { StderrTail } from './stderr-capture.js';
 import { warn } from './warn.js';
 
 export interface RunRequest {
@@ -25,6 +26,8 @@ export interface RunRequest {
   storeDir: string;
   /** Absolute path of the directory holding the built bundles (preload.cjs, crash.cjs). */
   distDir: string;
+  /** `--capture-stderr`: pass stderr through a pipe and parse its tail after an abnormal exit. */
+  captureStderr: boolean;
 }
 
 /** What the crash path needs to know about a finished child. */
@@ -36,6 +39,8 @@ export interface ChildOutcome {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   channel: ChannelOutput;
+  /** With --capture-stderr: the last bytes of the child's stderr. */
+  stderrTail: Buffer | null;
   /** Where Node children were told to write fatal-error reports, when they were. */
   reportDir: string | null;
 }
@@ -58,10 +63,11 @@ export function supervise(request: RunRequest): void {
   const reportDir = prepareReportDir(request.storeDir);
   const env = childEnv(process.env, { preload: join(request.distDir, 'preload.cjs'), reportDir });
   const child = spawn(request.command, request.args, {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    stdio: ['inherit', 'inherit', request.captureStderr ? 'pipe' : 'inherit', 'pipe'],
     env,
   });
   const stopForwarding = forwardSignals(child);
+  const stderr = request.captureStderr && child.stderr ? new StderrTail(child.stderr) : null;
   const channelSocket = child.stdio[3];
   const reader = channelSocket ? new ChannelReader(channelSocket as NodeJS.ReadableStream as never) : null;
 
@@ -78,14 +84,38 @@ export function supervise(request: RunRequest): void {
   });
 
   child.on('exit', (exitCode, signal) => {
+    if (stderr === null || child.stderr === null) finish(exitCode, signal);
+    else afterStderrEnds(child.stderr, () => finish(exitCode, signal));
+  });
+
+  function finish(exitCode: number | null, signal: NodeJS.Signals | null): void {
     stopForwarding();
     const channel = reader ? reader.finish() : { bytes: Buffer.alloc(0), totalBytes: 0 };
-    const outcome: ChildOutcome = { command: request.command, args: request.args, pid: child.pid ?? 0, exitCode, signal, channel, reportDir };
-    const crashed = channel.totalBytes > 0 || (signal !== null && CRASH_SIGNALS.has(signal));
+    const abnormal = signal !== null || exitCode !== 0;
+    const stderrTail = stderr && abnormal ? stderr.tail() : null;
+    const outcome: ChildOutcome = { command: request.command, args: request.args, pid: child.pid ?? 0, exitCode, signal, channel, stderrTail, reportDir };
+    const crashed = channel.totalBytes > 0 || (signal !== null && CRASH_SIGNALS.has(signal)) || (stderrTail !== null && stderrTail.length > 0);
     if (crashed) recordCrash(request, outcome);
     if (signal !== null) dieBySignal(signal);
     else process.exit(exitCode ?? 1);
-  });
+  }
+}
+
+/** How long captured stderr may stay open after the child exits (a descendant may hold it). */
+const STDERR_LINGER_MS = 200;
+
+/** Calls `then` once the child's stderr has been passed through to its end, or after the linger time. */
+function afterStderrEnds(stream: NodeJS.ReadableStream, then: () => void): void {
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    then();
+  };
+  const timer = setTimeout(once, STDERR_LINGER_MS);
+  stream.once('end', once);
+  stream.once('close', once);
 }
 
 function recordCrash(request: RunRequest, outcome: ChildOutcome): void {
