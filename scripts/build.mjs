@@ -4,9 +4,10 @@
 //   commands.cjs  the inspection commands (stacks, counters, dump, env, test)
 //   preload.cjs   runs inside Node children via NODE_OPTIONS=--require
 //   index.js/cjs  the library API (setCrashOutput)
+//   python/       the Python adapter (sitecustomize.py), copied as it is
 // CommonJS bundles start measurably faster than ESM ones on Node 20 (no ESM loader), see BENCHMARKS.md.
 import { build } from 'esbuild';
-import { rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -29,3 +30,5 @@ await Promise.all([
   build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: 'dist' }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: 'dist' }),
 ]);
+// The Python adapter runs as it is: put first on PYTHONPATH by the watchdog.
+cpSync('src/child/python/sitecustomize.py', 'dist/python/sitecustomize.py');

@@ -5,7 +5,10 @@
  *   channel identity) is removed, because the channel it names is not this child's fd 3.
  * - NODE_OPTIONS gets the preload and Node's fatal-error report appended, never replacing what
  *   the user has there.
+ * - PYTHONPATH gets the Python adapter's directory first (it removes itself from sys.path again
+ *   and chains to any sitecustomize of the user's).
  */
+import { delimiter } from 'node:path';
 import { CHANNEL_FD } from './channel.js';
 
 /** Quotes one NODE_OPTIONS word the way Node's parser reads it (double quotes, backslash escapes). */
@@ -18,6 +21,8 @@ export interface ChildEnvOptions {
   preload: string;
   /** Private directory for Node's fatal-error reports, or null to leave them off. */
   reportDir: string | null;
+  /** Directory holding the Python adapter (sitecustomize.py). */
+  pythonAdapter: string;
 }
 
 export function childEnv(base: NodeJS.ProcessEnv, options: ChildEnvOptions): NodeJS.ProcessEnv {
@@ -29,5 +34,6 @@ export function childEnv(base: NodeJS.ProcessEnv, options: ChildEnvOptions): Nod
   }
   const existing = base.NODE_OPTIONS?.trim();
   env.NODE_OPTIONS = existing ? `${existing} ${added.join(' ')}` : added.join(' ');
+  env.PYTHONPATH = base.PYTHONPATH ? `${options.pythonAdapter}${delimiter}${base.PYTHONPATH}` : options.pythonAdapter;
   return env;
 }

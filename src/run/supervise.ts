@@ -61,7 +61,7 @@ function prepareReportDir(storeDir: string): string | null {
 
 export function supervise(request: RunRequest): void {
   const reportDir = prepareReportDir(request.storeDir);
-  const env = childEnv(process.env, { preload: join(request.distDir, 'preload.cjs'), reportDir });
+  const env = childEnv(process.env, { preload: join(request.distDir, 'preload.cjs'), reportDir, pythonAdapter: join(request.distDir, 'python') });
   const child = spawn(request.command, request.args, {
     stdio: ['inherit', 'inherit', request.captureStderr ? 'pipe' : 'inherit', 'pipe'],
     env,
