@@ -26,6 +26,8 @@
  * multiples of 4, so in an undamaged file every record is 4-byte aligned, which the decoders use.
  */
 
+import type { HashIndex } from './table.js';
+
 export const NAME_MAGIC = 0x314e57ff; // bytes FF 57 4E 31 read as u32 LE
 export const COUNT_MAGIC = 0x314357ff; // bytes FF 57 43 31
 export const NAME_MAGIC_BYTES = Buffer.from([0xff, 0x57, 0x4e, 0x31]);
@@ -133,6 +135,8 @@ export class Records {
   hi = new Int32Array(1024);
   /** The delta of an increment; the byte length of a definition's name (it starts at offset + 16). */
   value = new Uint32Array(1024);
+  /** For definitions: 1 when the name is known to be ASCII (so any decoding gives the same text). */
+  ascii = new Uint8Array(1024);
   /** Damaged stretches as (offset, length) pairs, in file order. */
   damage: number[] = [];
   /** Size of the file scanned. */
@@ -144,20 +148,21 @@ export class Records {
     this.end = end;
   }
 
-  add(offset: number, lo: number, hi: number, value: number): void {
+  add(offset: number, lo: number, hi: number, value: number, ascii = 0): void {
     if (this.n === this.offset.length) this.grow();
     const k = this.n++;
     this.offset[k] = offset;
     this.lo[k] = lo;
     this.hi[k] = hi;
     this.value[k] = value;
+    this.ascii[k] = ascii;
   }
 
   private grow(): void {
     const n = this.offset.length * 2;
-    const offset = new Int32Array(n), lo = new Int32Array(n), hi = new Int32Array(n), value = new Uint32Array(n);
-    offset.set(this.offset); lo.set(this.lo); hi.set(this.hi); value.set(this.value);
-    this.offset = offset; this.lo = lo; this.hi = hi; this.value = value;
+    const offset = new Int32Array(n), lo = new Int32Array(n), hi = new Int32Array(n), value = new Uint32Array(n), ascii = new Uint8Array(n);
+    offset.set(this.offset); lo.set(this.lo); hi.set(this.hi); value.set(this.value); ascii.set(this.ascii);
+    this.offset = offset; this.lo = lo; this.hi = hi; this.value = value; this.ascii = ascii;
   }
 
   /** Total damaged bytes. */
@@ -184,14 +189,14 @@ function resync(b: Buffer, from: number, end: number, magic: Buffer, size: (b: U
 const countSize = (b: Uint8Array, p: number, end: number): number => (validCount(b, p, end) ? COUNT_RECORD_SIZE : 0);
 
 /**
- * Decodes bytes [0, end) of a week file into `out`. Intact 4-byte-aligned runs (the whole file,
- * unless damage shifted it) are decoded through an Int32Array view, one word per load; the rest
- * byte by byte. Both paths accept exactly the records validCount() accepts.
+ * Decodes bytes [from, end) of a week file into `out`. Intact 4-byte-aligned runs (the whole
+ * file, unless damage shifted it) are decoded through an Int32Array view, one word per load; the
+ * rest byte by byte. Both paths accept exactly the records validCount() accepts.
  */
-export function decodeCounts(b: Buffer, end: number, out: Records): void {
+export function decodeCounts(b: Buffer, end: number, out: Records, from = 0): void {
   out.reset(end);
-  const words = LITTLE_ENDIAN && b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, end >> 2) : null;
-  let p = 0;
+  const words = wordView(b, end);
+  let p = from;
   while (p < end) {
     if (words !== null && p % 4 === 0) p = countRun(words, p, end, out);
     if (p >= end) break;
@@ -206,19 +211,82 @@ export function decodeCounts(b: Buffer, end: number, out: Records): void {
   }
 }
 
+/** An Int32Array over `b[0, end)` when words can be read directly (little-endian, aligned), else null. */
+function wordView(b: Buffer, end: number): Int32Array | null {
+  return LITTLE_ENDIAN && b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, end >> 2) : null;
+}
+
+/**
+ * The reader's inner loop: adds the delta of each intact increment at the start of `b[0, end)`
+ * to `sums[index.get(hash)]`, for as long as records are intact, aligned and their hash is in
+ * `index`. From the first record that is not, it decodes the rest of the file into `rest` (records
+ * and damage) for the caller. Returns 1 + the highest index it added to (0 if none).
+ *
+ * `seen[2i]` and `seen[2i + 1]` remember the delta and check word of an intact record with index
+ * i's hash (delta 0: none yet). A record equal to it word for word is the same bytes, so intact,
+ * and its check need not be computed again: with steady crashes most records repeat.
+ */
+export function sumCounts(b: Buffer, end: number, index: HashIndex, sums: Float64Array, seen: Int32Array, rest: Records): number {
+  const w = wordView(b, end);
+  let top = 0;
+  let p = 0;
+  if (w !== null) {
+    for (let q = 0; p + COUNT_RECORD_SIZE <= end; p += COUNT_RECORD_SIZE, q += 5) {
+      if (w[q] !== COUNT_MAGIC) break;
+      const a1 = w[q + 1]!, a2 = w[q + 2]!, a3 = w[q + 3]!, c = w[q + 4]!;
+      const i = index.get(a1, a2);
+      if (i < 0) break;
+      if (seen[2 * i] !== a3 || seen[2 * i + 1] !== c || a3 === 0) {
+        if (check4(COUNT_MAGIC, a1, a2, a3) !== c) break;
+        seen[2 * i] = a3;
+        seen[2 * i + 1] = c;
+      }
+      sums[i] = sums[i]! + (a3 >>> 0);
+      if (i >= top) top = i + 1;
+    }
+  }
+  if (p < end) decodeCounts(b, end, rest, p);
+  else rest.reset(end);
+  return top;
+}
+
+/** check() of the 16 bytes holding words a0-a3: MurmurHash3_x86_32, unrolled. */
+function check4(a0: number, a1: number, a2: number, a3: number): number {
+  let h = 0;
+  let k = Math.imul(a0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  k = Math.imul(a1, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  k = Math.imul(a2, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  k = Math.imul(a3, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  h ^= 16;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 /** Decodes aligned intact increments from byte `p` on; returns where it stopped. */
 function countRun(w: Int32Array, p: number, end: number, out: Records): number {
   for (let q = p >> 2; p + COUNT_RECORD_SIZE <= end; p += COUNT_RECORD_SIZE, q += 5) {
     if (w[q] !== COUNT_MAGIC) return p;
     const a0 = w[q]!, a1 = w[q + 1]!, a2 = w[q + 2]!, a3 = w[q + 3]!;
-    // check(b, p, 16), unrolled: MurmurHash3_x86_32 of the four words.
-    let h = 0, k = 0;
-    k = Math.imul(a0, 0xcc9e2d51); k = (k << 15) | (k >>> 17); h ^= Math.imul(k, 0x1b873593); h = (h << 13) | (h >>> 19); h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    k = Math.imul(a1, 0xcc9e2d51); k = (k << 15) | (k >>> 17); h ^= Math.imul(k, 0x1b873593); h = (h << 13) | (h >>> 19); h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    k = Math.imul(a2, 0xcc9e2d51); k = (k << 15) | (k >>> 17); h ^= Math.imul(k, 0x1b873593); h = (h << 13) | (h >>> 19); h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    k = Math.imul(a3, 0xcc9e2d51); k = (k << 15) | (k >>> 17); h ^= Math.imul(k, 0x1b873593); h = (h << 13) | (h >>> 19); h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    h ^= 16; h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
-    if (h !== w[q + 4]) return p;
+    if (check4(a0, a1, a2, a3) !== w[q + 4]) return p;
     out.add(p, a1, a2, a3 >>> 0);
   }
   return p;
@@ -227,12 +295,20 @@ function countRun(w: Int32Array, p: number, end: number, out: Records): number {
 /** Decodes bytes [0, end) of names.wdn into `out` (value = name length; the name starts at offset + 16). */
 export function decodeNames(b: Buffer, end: number, out: Records): void {
   out.reset(end);
-  const words = LITTLE_ENDIAN && b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, end >> 2) : null;
+  const words = wordView(b, end);
   let p = 0;
   while (p < end) {
-    const size = words !== null && p % 4 === 0 ? alignedNameSize(words, p, end) : validName(b, p, end);
+    let size = 0;
+    let ascii = 0;
+    if (words !== null && p % 4 === 0) {
+      const r = alignedName(words, p, end);
+      size = r >>> 1;
+      ascii = r & 1;
+    } else {
+      size = validName(b, p, end);
+    }
     if (size > 0) {
-      out.add(p, word(b, p + 8), word(b, p + 12), word(b, p + 4) >>> 0);
+      out.add(p, word(b, p + 8), word(b, p + 12), word(b, p + 4) >>> 0, ascii);
       p += size;
       continue;
     }
@@ -242,8 +318,12 @@ export function decodeNames(b: Buffer, end: number, out: Records): void {
   }
 }
 
-/** validName() for an aligned record, reading whole words. */
-function alignedNameSize(w: Int32Array, p: number, end: number): number {
+/**
+ * validName() for an aligned record, reading whole words: returns size * 2 + (1 if the name is
+ * ASCII), or 0. Knowing a name is ASCII lets the reader take it from one latin1 decoding of the
+ * whole file instead of decoding each name.
+ */
+function alignedName(w: Int32Array, p: number, end: number): number {
   if (p + NAME_OVERHEAD > end) return 0;
   const q = p >> 2;
   if (w[q] !== NAME_MAGIC) return 0;
@@ -252,15 +332,25 @@ function alignedNameSize(w: Int32Array, p: number, end: number): number {
   const body = 16 + padded(n);
   if (p + body + 4 > end) return 0;
   let h = 0;
-  for (let i = q, e = q + (body >> 2); i < e; i++) {
-    let k = Math.imul(w[i]!, 0xcc9e2d51);
+  let high = 0;
+  const e = q + (body >> 2);
+  for (let i = q; i < e; i++) {
+    const x = w[i]!;
+    if (i >= q + 4) high |= x;
+    let k = Math.imul(x, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, 0x1b873593);
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  h ^= body; h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
-  return h === w[q + (body >> 2)] ? body + 4 : 0;
+  h ^= body;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  if (h !== w[e]) return 0;
+  return (body + 4) * 2 + ((high & 0x80808080) === 0 ? 1 : 0);
 }
 
 /** One line describing a file's damage, or '' if it was intact. */

@@ -18,13 +18,13 @@
  * the 8-byte hash to a small index; per week a Float64Array of sums; names decoded once per
  * program@version.
  */
-import { join, sep } from 'node:path';
+import { sep } from 'node:path';
 import { reason } from './errors.js';
 import { FileReader, NAMES_FILE, programDirs, programFiles, weekFileName, type ProgramDir } from './files.js';
-import { Records, decodeCounts, decodeNames, describeDamage, word } from './format.js';
+import { Records, decodeNames, describeDamage, sumCounts, word } from './format.js';
 import { nameHash } from './hash.js';
 import { HashIndex } from './table.js';
-import type { CounterRow, CounterTotal } from './types.js';
+import type { CounterRow, CounterTotal, ProgramId } from './types.js';
 import { weekKey } from './week.js';
 
 /** Where increments without an intact definition are counted. */
@@ -57,18 +57,18 @@ export interface StoreTotals {
 /** Reads the counters of the store at `dir`, per week. A missing store is an empty one. */
 export function readStore(dir: string, options: ReadOptions = {}): StoreContents {
   const rows: CounterRow[] = [];
-  const damage = scanStore(dir, options, (scan) => scan.rows(rows));
+  const damage = scanStore(dir, options, () => new RowSink(rows));
   return { rows, damage };
 }
 
 /** Reads the counters of the store at `dir`, summed over the selected weeks. */
 export function readTotals(dir: string, options: ReadOptions = {}): StoreTotals {
   const totals: CounterTotal[] = [];
-  const damage = scanStore(dir, options, (scan) => scan.totals(totals));
+  const damage = scanStore(dir, options, () => new TotalSink(totals));
   return { totals, damage };
 }
 
-function scanStore(dir: string, options: ReadOptions, use: (scan: ProgramScan) => void): string[] {
+function scanStore(dir: string, options: ReadOptions, sink: () => Sink): string[] {
   const from = sinceKey(options.since);
   const damage: string[] = [];
   const readers: Readers = { names: new FileReader(), counts: new FileReader(), records: new Records() };
@@ -77,7 +77,7 @@ function scanStore(dir: string, options: ReadOptions, use: (scan: ProgramScan) =
     if (options.program !== undefined && options.program !== name && options.program !== `${name}@${version}`) continue;
     const { names, weeks } = programFiles(pd);
     const selected = from === null ? weeks : weeks.filter((w) => w >= from);
-    if (selected.length > 0) use(new ProgramScan(pd, names, selected, readers, damage));
+    if (selected.length > 0) scanProgram(pd, names, selected, readers, damage, sink());
   }
   return damage;
 }
@@ -122,11 +122,14 @@ class Names {
     const b = reader.buf;
     decodeNames(b, reader.length, r);
     this.index.reserve(this.list.length + r.n);
+    // ASCII names (the usual case) are cut from one decoding of the whole file: no copy each.
+    const text = b.toString('latin1', 0, reader.length);
     for (let k = 0; k < r.n; k++) {
       const i = this.index.get(r.lo[k]!, r.hi[k]!);
       if (i >= 0 && this.list[i] !== null) continue; // a duplicate definition
       const start = r.offset[k]! + 16;
-      const name = b.toString('utf8', start, start + r.value[k]!);
+      const end = start + r.value[k]!;
+      const name = r.ascii[k] ? text.slice(start, end) : b.toString('utf8', start, end);
       if (i < 0) {
         this.index.add(r.lo[k]!, r.hi[k]!, this.list.length);
         this.list.push(name);
@@ -137,80 +140,145 @@ class Names {
     this.damage = describeDamage(r);
   }
 
-  /** Number of placeholders given out. */
-  placeholders = 0;
+  /** Indices given to hashes without a definition, and the increments counted under each. */
+  readonly placeholders: number[] = [];
+  readonly unnamed: number[] = [];
 
   /** The index of a hash that has no definition yet. */
   placeholder(lo: number, hi: number): number {
-    this.placeholders++;
     const i = this.list.length;
     this.index.add(lo, hi, i);
     this.list.push(null);
+    this.placeholders.push(i);
+    this.unnamed.push(0);
     return i;
+  }
+
+  /** Tallies a week's sums of the placeholder indices. */
+  tally(acc: Float64Array, top: number): void {
+    for (let j = 0; j < this.placeholders.length; j++) {
+      const i = this.placeholders[j]!;
+      if (i < top) this.unnamed[j] = this.unnamed[j]! + acc[i]!;
+    }
+  }
+
+  /**
+   * After the last load: sends every index still without a name to UNKNOWN_NAME's index (added
+   * if needed, shared with a real definition of that name). Describes them, or '' if none.
+   */
+  resolve(): { canon: Int32Array | null; what: string } {
+    let missing = 0;
+    let increments = 0;
+    this.placeholders.forEach((i, j) => {
+      if (this.list[i] === null) {
+        missing++;
+        increments += this.unnamed[j]!;
+      }
+    });
+    if (missing === 0) return { canon: null, what: '' };
+    const h = nameHash(Buffer.from(UNKNOWN_NAME));
+    let u = this.index.get(word(h, 0), word(h, 4));
+    if (u < 0) {
+      u = this.list.length;
+      this.index.add(word(h, 0), word(h, 4), u);
+      this.list.push(UNKNOWN_NAME);
+    }
+    this.list[u] = UNKNOWN_NAME;
+    const canon = new Int32Array(this.list.length);
+    for (let i = 0; i < canon.length; i++) canon[i] = this.list[i] === null ? u : i;
+    const s = (n: number): string => (n === 1 ? '' : 's');
+    return { canon, what: `no definition for ${missing} name${s(missing)} used by ${increments} increment${s(increments)}, counted as ${UNKNOWN_NAME}` };
   }
 }
 
+/** Where a program directory's sums go, week by week. */
+interface Sink {
+  /** Called once before the weeks: the program and its week keys (ascending). */
+  start(program: ProgramId, weeks: string[]): void;
+  /** The sums of week `w` by name index in `acc[0, top)`; must leave `acc[0, top)` zeroed. */
+  week(w: number, acc: Float64Array, top: number): void;
+  /** Called once at the end: names by index, and where each index is reported (canon[i] !== i for nameless ones). */
+  finish(names: string[], canon: Int32Array | null): void;
+}
+
 /**
- * One program directory's selected weeks, summed: `(week, name index, count)` for every nonzero
- * sum, in week order then name order, plus the names.
+ * Reads one program directory: names.wdn, then each selected week file, then names.wdn again if
+ * some increment had no definition. Damage lines go to `damage`, sums to `sink`.
  */
-class ProgramScan {
-  readonly program: string;
-  readonly version: string;
-  private readonly names = new Names();
+function scanProgram(pd: ProgramDir, hasNames: boolean, weeks: string[], readers: Readers, damage: string[], sink: Sink): void {
+  const names = new Names();
+  const namesFile = pd.path + sep + NAMES_FILE;
+  if (hasNames) names.load(readers.names, namesFile, readers.records);
+  sink.start(pd.program, weeks);
+  let acc = new Float64Array(Math.max(64, names.list.length));
+  let seen = new Int32Array(2 * acc.length);
+  const reader = readers.counts;
+  const rest = readers.records;
+  for (let w = 0; w < weeks.length; w++) {
+    const file = weekFileName(weeks[w]!);
+    try {
+      if (!reader.read(pd.path + sep + file)) continue; // removed since listed
+    } catch (e) {
+      damage.push(`${pd.rel}/${file}: unreadable (${reason(e)}), skipped`);
+      continue;
+    }
+    let top = sumCounts(reader.buf, reader.length, names.index, acc, seen, rest);
+    if (rest.n > 0) {
+      // Past damage, or a hash without a definition (yet): the slow path, record by record.
+      if (acc.length < names.list.length + rest.n) {
+        const bigger = new Float64Array(Math.max(acc.length * 2, names.list.length + rest.n));
+        bigger.set(acc);
+        acc = bigger;
+        const seen2 = new Int32Array(2 * bigger.length);
+        seen2.set(seen);
+        seen = seen2;
+      }
+      for (let k = 0; k < rest.n; k++) {
+        let i = names.index.get(rest.lo[k]!, rest.hi[k]!);
+        if (i < 0) i = names.placeholder(rest.lo[k]!, rest.hi[k]!);
+        acc[i] = acc[i]! + rest.value[k]!;
+        if (i >= top) top = i + 1;
+      }
+    }
+    const d = describeDamage(rest);
+    if (d) damage.push(`${pd.rel}/${file}: ${d}`);
+    if (names.placeholders.length > 0) names.tally(acc, top);
+    sink.week(w, acc, top);
+  }
+  let line = names.damage;
+  let canon: Int32Array | null = null;
+  if (names.placeholders.length > 0) {
+    // The definitions may have been appended after the first read: read names.wdn again.
+    names.load(readers.names, namesFile, readers.records);
+    line = names.damage;
+    const resolved = names.resolve();
+    canon = resolved.canon;
+    if (resolved.what) line = line ? `${line}; ${resolved.what}` : resolved.what;
+  }
+  if (line && line !== 'missing') damage.push(`${pd.rel}/${NAMES_FILE}: ${line}`);
+  sink.finish(names.list as string[], canon);
+}
+
+/** Rows per (week, name). */
+class RowSink implements Sink {
+  private program = '';
+  private version = '';
+  private weeks: string[] = [];
+  // (week, name index, count) per nonzero sum, in week order then index order.
   private sw = new Int32Array(1024);
   private si = new Int32Array(1024);
   private sc = new Float64Array(1024);
   private n = 0;
-  /** Name index to the index it is reported under (nameless ones to UNKNOWN_NAME's), or null if all are named. */
-  private canon: Int32Array | null = null;
 
-  constructor(
-    pd: ProgramDir,
-    hasNames: boolean,
-    private readonly weeks: string[],
-    readers: Readers,
-    damage: string[],
-  ) {
-    this.program = pd.program.name;
-    this.version = pd.program.version;
-    const names = this.names;
-    const namesFile = join(pd.path, NAMES_FILE);
-    if (hasNames) names.load(readers.names, namesFile, readers.records);
-    let acc = new Float64Array(Math.max(64, names.list.length));
-    const reader = readers.counts;
-    const r = readers.records;
-    for (let w = 0; w < weeks.length; w++) {
-      const file = weekFileName(weeks[w]!);
-      try {
-        if (!reader.read(pd.path + sep + file)) continue; // removed since listed
-      } catch (e) {
-        damage.push(`${pd.rel}/${file}: unreadable (${reason(e)}), skipped`);
-        continue;
-      }
-      decodeCounts(reader.buf, reader.length, r);
-      if (acc.length < names.list.length + r.n) {
-        const bigger = new Float64Array(Math.max(acc.length * 2, names.list.length + r.n));
-        bigger.set(acc);
-        acc = bigger;
-      }
-      const top = sumRecords(r, names, acc);
-      this.collect(w, acc, top);
-      const d = describeDamage(r);
-      if (d) damage.push(`${pd.rel}/${file}: ${d}`);
-    }
-    let line = names.damage;
-    if (names.placeholders > 0) {
-      names.load(readers.names, namesFile, readers.records);
-      line = names.damage;
-      const what = this.resolveUnknown();
-      if (what) line = line ? `${line}; ${what}` : what;
-    }
-    if (line && line !== 'missing') damage.push(`${pd.rel}/${NAMES_FILE}: ${line}`);
+  constructor(private readonly out: CounterRow[]) {}
+
+  start(program: ProgramId, weeks: string[]): void {
+    this.program = program.name;
+    this.version = program.version;
+    this.weeks = weeks;
   }
 
-  /** Appends the week's nonzero sums (in index order) and clears them from `acc`. */
-  private collect(w: number, acc: Float64Array, top: number): void {
+  week(w: number, acc: Float64Array, top: number): void {
     if (this.n + top > this.sw.length) {
       const size = Math.max(this.sw.length * 2, this.n + top);
       const sw = new Int32Array(size), si = new Int32Array(size), sc = new Float64Array(size);
@@ -220,30 +288,10 @@ class ProgramScan {
     this.n = collectSums(w, acc, top, this.sw, this.si, this.sc, this.n);
   }
 
-  /** Sends nameless indices to UNKNOWN_NAME; describes them, or '' if there are none. */
-  private resolveUnknown(): string {
-    const list = this.names.list;
-    let missing = 0;
-    for (const x of list) if (x === null) missing++;
-    if (missing === 0) return '';
-    // One index for all of them, shared with a real definition of that name if there is one.
-    const h = nameHash(Buffer.from(UNKNOWN_NAME));
-    let u = this.names.index.get(word(h, 0), word(h, 4));
-    if (u < 0) u = this.names.placeholder(word(h, 0), word(h, 4));
-    list[u] = UNKNOWN_NAME;
-    const canon = new Int32Array(list.length);
-    for (let i = 0; i < canon.length; i++) canon[i] = list[i] === null ? u : i;
-    let increments = 0;
-    for (let k = 0; k < this.n; k++) if (list[this.si[k]!] === null) increments += this.sc[k]!;
-    this.canon = canon;
-    return `no definition for ${missing} name${missing === 1 ? '' : 's'} used by ${increments} increment${increments === 1 ? '' : 's'}, counted as ${UNKNOWN_NAME}`;
-  }
-
-  rows(out: CounterRow[]): void {
-    const { program, version, weeks, canon, sw, si, sc } = this;
-    const list = this.names.list;
+  finish(names: string[], canon: Int32Array | null): void {
+    const { program, version, weeks, sw, si, sc, out } = this;
     if (canon === null) {
-      for (let k = 0; k < this.n; k++) out.push({ program, version, week: weeks[sw[k]!]!, name: list[si[k]!]!, count: sc[k]! });
+      for (let k = 0; k < this.n; k++) out.push({ program, version, week: weeks[sw[k]!]!, name: names[si[k]!]!, count: sc[k]! });
       return;
     }
     // Nameless sums merge into UNKNOWN_NAME's row of their week.
@@ -254,91 +302,12 @@ class ProgramScan {
       const row = byName.get(i);
       if (row) row.count += sc[k]!;
       else {
-        const r: CounterRow = { program, version, week: weeks[sw[k]!]!, name: list[i]!, count: sc[k]! };
+        const r: CounterRow = { program, version, week: weeks[sw[k]!]!, name: names[i]!, count: sc[k]! };
         byName.set(i, r);
         out.push(r);
       }
     }
   }
-
-  totals(out: CounterTotal[]): void {
-    const { program, version, weeks, sw, sc, n } = this;
-    const list = this.names.list;
-    const si = this.canonical();
-    // Two passes over the sums: totals and week counts per name, then exactly sized week lists.
-    const count = new Float64Array(list.length);
-    const nweeks = new Int32Array(list.length);
-    const order = new Int32Array(list.length);
-    const named = sumByName(si, sc, n, count, nweeks, order);
-    const lists: string[][] = new Array(list.length);
-    for (let j = 0; j < named; j++) lists[order[j]!] = new Array<string>(nweeks[order[j]!]!);
-    fillWeeks(sw, si, n, weeks, lists, nweeks);
-    for (let j = 0; j < named; j++) {
-      const i = order[j]!;
-      out.push({ program, version, name: list[i]!, count: count[i]!, weeks: lists[i]! });
-    }
-  }
-
-  /** The name index of each sum, nameless ones sent to UNKNOWN_NAME's. */
-  private canonical(): Int32Array {
-    const canon = this.canon;
-    if (canon === null) return this.si;
-    const si = new Int32Array(this.n);
-    for (let k = 0; k < this.n; k++) si[k] = canon[this.si[k]!]!;
-    return si;
-  }
-}
-
-/**
- * Per name index: total count and number of distinct weeks; `order` gets the indices in first-seen
- * order. Returns how many indices it holds. Sums come in week order, so a name's weeks are runs.
- */
-function sumByName(si: Int32Array, sc: Float64Array, n: number, count: Float64Array, nweeks: Int32Array, order: Int32Array): number {
-  let named = 0;
-  for (let k = 0; k < n; k++) {
-    const i = si[k]!;
-    if (nweeks[i] === 0) order[named++] = i;
-    count[i] = count[i]! + sc[k]!;
-    nweeks[i] = nweeks[i]! + 1;
-  }
-  // A week counted twice for one index (nameless hashes merged into UNKNOWN_NAME) is one week.
-  return named;
-}
-
-/** Fills each name's week list in order; `fill` holds the list sizes and ends up holding them again. */
-function fillWeeks(sw: Int32Array, si: Int32Array, n: number, weeks: string[], lists: string[][], fill: Int32Array): void {
-  fill.fill(0);
-  for (let k = 0; k < n; k++) {
-    const i = si[k]!;
-    const list = lists[i]!;
-    const week = weeks[sw[k]!]!;
-    const at = fill[i]!;
-    if (at > 0 && list[at - 1] === week) continue;
-    list[at] = week;
-    fill[i] = at + 1;
-  }
-  for (let i = 0; i < lists.length; i++) {
-    const list = lists[i];
-    if (list !== undefined && list.length > fill[i]!) list.length = fill[i]!;
-  }
-}
-
-/**
- * Adds each record's delta to `acc` at its name's index, giving hashes without a definition a
- * placeholder index (`acc` has room for one per record). Returns 1 + the highest index used. The
- * reader's inner loop: small and separate, so V8 optimizes it after a few files.
- */
-function sumRecords(r: Records, names: Names, acc: Float64Array): number {
-  const { lo, hi, value, n } = r;
-  const index = names.index;
-  let top = 0;
-  for (let k = 0; k < n; k++) {
-    let i = index.get(lo[k]!, hi[k]!);
-    if (i < 0) i = names.placeholder(lo[k]!, hi[k]!);
-    acc[i] = acc[i]! + value[k]!;
-    if (i >= top) top = i + 1;
-  }
-  return top;
 }
 
 /** Moves the nonzero sums of `acc[0, top)` to the (week, index, count) columns from `n` on; returns the new length. */
@@ -354,4 +323,99 @@ function collectSums(w: number, acc: Float64Array, top: number, sw: Int32Array, 
     }
   }
   return n;
+}
+
+/** Totals per name, with the set of weeks as a bitmap per name. */
+class TotalSink implements Sink {
+  private program = '';
+  private version = '';
+  private weeks: string[] = [];
+  private count = new Float64Array(64);
+  /** Bit w of word (i * stride + (w >> 5)): name i was counted in week w. */
+  private bits = new Int32Array(64);
+  private stride = 1;
+  /** Indices in the order they were first counted. */
+  private order: number[] = [];
+
+  constructor(private readonly out: CounterTotal[]) {}
+
+  start(program: ProgramId, weeks: string[]): void {
+    this.program = program.name;
+    this.version = program.version;
+    this.weeks = weeks;
+    this.stride = (weeks.length + 31) >> 5;
+    this.count = new Float64Array(64);
+    this.bits = new Int32Array(64 * this.stride);
+    this.order = [];
+  }
+
+  week(w: number, acc: Float64Array, top: number): void {
+    if (top > this.count.length) this.grow(top);
+    addWeek(w, acc, top, this.count, this.bits, this.stride, this.order);
+  }
+
+  private grow(n: number): void {
+    const size = Math.max(this.count.length * 2, n);
+    const count = new Float64Array(size);
+    const bits = new Int32Array(size * this.stride);
+    count.set(this.count);
+    bits.set(this.bits);
+    this.count = count;
+    this.bits = bits;
+  }
+
+  finish(names: string[], canon: Int32Array | null): void {
+    if (names.length > this.count.length) this.grow(names.length);
+    const { count, bits, stride, weeks, program, version } = this;
+    let order = this.order;
+    if (canon !== null) {
+      // Nameless indices merge into UNKNOWN_NAME's, which keeps the place of the first of them.
+      const merged: number[] = [];
+      const seen = new Uint8Array(names.length);
+      for (const i of order) {
+        const c = canon[i]!;
+        if (!seen[c]) merged.push(c);
+        seen[c] = 1;
+        if (c === i) continue;
+        count[c] = count[c]! + count[i]!;
+        for (let j = 0; j < stride; j++) bits[c * stride + j]! |= bits[i * stride + j]!;
+      }
+      order = merged;
+    }
+    // Counters counted in the same weeks share one list: a store of steady crashes has few sets.
+    const lists = new Map<string, readonly string[]>();
+    for (const i of order) {
+      let key = String(bits[i * stride]);
+      for (let j = 1; j < stride; j++) key += ',' + bits[i * stride + j]!;
+      let list = lists.get(key);
+      if (list === undefined) {
+        const l: string[] = [];
+        for (let j = 0; j < stride; j++) {
+          let word = bits[i * stride + j]!;
+          while (word !== 0) {
+            l.push(weeks[j * 32 + 31 - Math.clz32(word & -word)]!); // lowest set bit first
+            word &= word - 1;
+          }
+        }
+        list = l;
+        lists.set(key, list);
+      }
+      this.out.push({ program, version, name: names[i]!, count: count[i]!, weeks: list });
+    }
+  }
+}
+
+/** Adds week `w`'s sums to the totals and marks the week for each name counted; zeroes `acc[0, top)`. */
+function addWeek(w: number, acc: Float64Array, top: number, count: Float64Array, bits: Int32Array, stride: number, order: number[]): void {
+  const word = w >> 5;
+  const bit = 1 << (w & 31);
+  for (let i = 0; i < top; i++) {
+    const c = acc[i]!;
+    if (c !== 0) {
+      if (count[i] === 0) order.push(i);
+      count[i] = count[i]! + c;
+      bits[i * stride + word]! |= bit;
+      acc[i] = 0;
+    }
+  }
 }

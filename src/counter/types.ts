@@ -20,6 +20,6 @@ export interface CounterTotal {
   version: string;
   name: string;
   count: number;
-  /** The ISO weeks (UTC) in which it was counted, ascending. */
-  weeks: string[];
+  /** The ISO weeks (UTC) in which it was counted, ascending. Read-only: totals with the same weeks share one array. */
+  weeks: readonly string[];
 }
