@@ -1,5 +1,5 @@
 /**
- * The record layout of the two store files, and the scanners that read them back.
+ * The record layout of the two store files, and the decoders that read them back.
  *
  * Both files are append-only sequences of self-delimiting records. Every record starts with a
  * 4-byte magic whose first byte is 0xFF (a byte that never occurs in UTF-8, so never inside a

@@ -183,14 +183,14 @@ describe('sumCounts, the fast path', () => {
       sumCounts(b, b.length, index, sums, seen, rest);
       for (let k = 0; k < rest.n; k++) {
         const i = index.get(rest.lo[k]!, rest.hi[k]!);
-        sums[i < 0 ? 7 : i] += rest.value[k]!;
+        sums[i < 0 ? 7 : i]! += rest.value[k]!;
       }
       const ref = new Records();
       decodeCounts(b, b.length, ref);
       const want = new Float64Array(8);
       for (let k = 0; k < ref.n; k++) {
         const i = index.get(ref.lo[k]!, ref.hi[k]!);
-        want[i < 0 ? 7 : i] += ref.value[k]!;
+        want[i < 0 ? 7 : i]! += ref.value[k]!;
       }
       expect([...sums]).toEqual([...want]);
       expect(rest.damage).toEqual(ref.damage);
