@@ -10,7 +10,10 @@
 export const RECORD_PREFIX = '{"watchdog":1,';
 
 export interface RecordFrame {
-  /** CallSite.getFileName() (or getScriptNameOrSourceURL()), as V8 gives it. */
+  /**
+   * CallSite.getFileName() (or getScriptNameOrSourceURL()), as V8 gives it; null when longer than
+   * 1024 characters. Strings (fn, errorClass) are cut at 1024 characters.
+   */
   file: string | null;
   /** CallSite.getFunctionName(). */
   fn: string | null;
@@ -19,7 +22,13 @@ export interface RecordFrame {
   /** CallSite.getEnclosingLineNumber() / getEnclosingColumnNumber(). */
   encLine: number | null;
   encCol: number | null;
-  /** CallSite.isToplevel() && no function name; CallSite.isEval(); CallSite.isNative(). */
+  /**
+   * top: module or script top-level code (ESM module body, CommonJS module wrapper, a script):
+   * no function name, not eval, and the enclosing code starts at line 1, column 1. (V8's
+   * isToplevel() is not used: it is also true for any anonymous callback called without a
+   * receiver.)
+   * eval: CallSite.isEval(). native: CallSite.isNative(). Each present only when true.
+   */
   top?: boolean;
   eval?: boolean;
   native?: boolean;
@@ -27,11 +36,31 @@ export interface RecordFrame {
 
 export interface CrashRecord {
   watchdog: 1;
-  /** uncaughtException | unhandledRejection | abort */
+  /**
+   * uncaughtException | unhandledRejection | abort. Node's own origin: an error thrown by ES module
+   * top-level code arrives as unhandledRejection.
+   */
   kind: string;
-  /** Constructor name of the thrown value (`TypeError`), or its typeof for non-objects (`string`). */
+  /**
+   * Constructor name of the thrown value (`TypeError`), or its typeof for non-objects (`string`),
+   * `'null'` for null, `'object'` for a Proxy or an object without a named constructor. For a
+   * rejection with a non-Error reason Node reports its own wrapper, so this is
+   * `UnhandledPromiseRejection` (the reason itself is out of reach without changing behaviour).
+   * Null for an abort.
+   */
   errorClass: string | null;
+  /**
+   * From V8's CallSites, innermost first, at most 64. Empty when V8's frames were not available:
+   * then `stack` may carry them as text.
+   */
   frames: RecordFrame[];
+  /**
+   * Only when `frames` is empty and the error's stack text was all there was (its stack had been
+   * formatted by a formatter other than the preload's, e.g. source-map-support): the frame lines
+   * of that text (`    at fn (file:line:col)`, joined by "\n", at most 64 lines of at most 1024
+   * characters), never its header or message.
+   */
+  stack?: string;
   runtime: 'node';
   runtimeVersion: string;
   /** Absolute path of the main module, when there is one. */
