@@ -1,0 +1,18 @@
+/** The machine a table was measured on, printed above it. */
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+
+export function machine() {
+  const cpu = cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown cpu';
+  return {
+    nproc: availableParallelism(),
+    cpu,
+    node: process.version,
+    kernel: release(),
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    load: loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+export function describe(m) {
+  return `nproc ${m.nproc} (${m.cpu}), ${m.memory}, node ${m.node}, linux ${m.kernel}, load ${m.load}`;
+}
