@@ -1,8 +1,11 @@
 // Benchmarks the counter store's reader on a synthetic store: 10 programs x 52 weeks x 500
-// distinct stack names (each name counted every week, a tenth of them several times), i.e. 520
-// week files and 10 names.wdn files. Prints the reader's time inside a warm process and the
-// wall time of a fresh `node` process that loads the reader and reads everything, next to
-// `node -e 0`. Also times one increment from a fresh process.
+// distinct stack names (each name counted every week, a tenth of them four times), i.e. 520 week
+// files, 10 names.wdn files and 338000 increments. Prints:
+//   1. readTotals/readStore inside one process: the first (cold) call, then warm calls;
+//   2. a fresh `node` process that loads the reader bundle and reads the whole store (and, for
+//      readTotals, only the last 8 weeks), next to `node -e 0`, run interleaved: wall time, the
+//      process's own CPU time, and the time of the read call alone;
+//   3. one increment from a fresh process (module load and the call, measured inside it).
 //
 //   node bench/store-read.mjs [--runs N] [--keep]
 //
@@ -23,7 +26,7 @@ mkdirSync(work, { recursive: true });
 
 // Bundles: the reader alone (what `watchdog stacks` loads), the writer alone, and the internals.
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' };
-await build({ ...common, stdin: { contents: `const { readStore, readTotals } = require('./src/counter/read.ts'); const t0 = process.hrtime.bigint(); const r = process.argv[3] === 'rows' ? readStore(process.argv[2], {}).rows : readTotals(process.argv[2], {}).totals; const t1 = process.hrtime.bigint(); let n = 0; for (const x of r) n += x.count; const u = process.cpuUsage(); console.log(r.length, n, Number(t1 - t0) / 1e6, (u.user + u.system) / 1000);`, resolveDir: root, loader: 'ts' }, outfile: join(work, 'read-store.cjs') });
+await build({ ...common, stdin: { contents: `const { readStore, readTotals } = require('./src/counter/read.ts'); const t0 = process.hrtime.bigint(); const since = process.argv[4] ? new Date(Date.now() - Number(process.argv[4]) * 7 * 86400000) : undefined; const r = process.argv[3] === 'rows' ? readStore(process.argv[2], { since }).rows : readTotals(process.argv[2], { since }).totals; const t1 = process.hrtime.bigint(); let n = 0; for (const x of r) n += x.count; const u = process.cpuUsage(); console.log(r.length, n, Number(t1 - t0) / 1e6, (u.user + u.system) / 1000);`, resolveDir: root, loader: 'ts' }, outfile: join(work, 'read-store.cjs') });
 await build({ ...common, stdin: { contents: `const t0 = process.hrtime.bigint(); const { openStore } = require('./src/counter/store.ts'); const t1 = process.hrtime.bigint(); openStore(process.argv[2]).increment({ name: 'bench-tool', version: '1.0.0' }, process.argv[3]); const t2 = process.hrtime.bigint(); console.log(Number(t1 - t0) / 1e6, Number(t2 - t1) / 1e6);`, resolveDir: root, loader: 'ts' }, outfile: join(work, 'increment.cjs') });
 await build({ ...common, stdin: { contents: `module.exports = { ...require('./src/counter/format.ts'), ...require('./src/counter/hash.ts'), ...require('./src/counter/files.ts'), ...require('./src/counter/encoding.ts'), ...require('./src/counter/week.ts'), ...require('./src/counter/read.ts') };`, resolveDir: root, loader: 'ts' }, outfile: join(work, 'internals.cjs') });
 const c = createRequire(import.meta.url)(join(work, 'internals.cjs'));
@@ -75,16 +78,16 @@ for (const fn of ['readTotals', 'readStore']) {
 // processes disturbs less.
 const time = (argv) => { const t0 = performance.now(); const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] }); if (r.status !== 0) throw new Error(`failed: ${argv.join(' ')}`); return [performance.now() - t0, String(r.stdout)]; };
 const stats = (xs) => `median ${fmt(median(xs))}, min ${fmt(Math.min(...xs))}`;
-for (const mode of ['totals', 'rows']) {
+for (const [mode, weeks] of [['totals', ''], ['totals', '7'], ['rows', '']]) {
   const base = [], baseCpu = [], wall = [], cpu = [], inside = [];
   for (let i = 0; i < runs; i++) {
     const [bt, bout] = time(['-e', 'const u = process.cpuUsage(); console.log((u.user + u.system) / 1000)']);
     base.push(bt); baseCpu.push(Number(bout));
-    const [t, out] = time([join(work, 'read-store.cjs'), store, mode]);
+    const [t, out] = time([join(work, 'read-store.cjs'), store, mode, weeks]);
     const f = out.trim().split(' ').map(Number);
     wall.push(t); inside.push(f[2]); cpu.push(f[3]);
   }
-  console.log(`fresh process, ${mode === 'rows' ? 'readStore' : 'readTotals'}, ${runs} runs (ms):`);
+  console.log(`fresh process, ${mode === 'rows' ? 'readStore' : 'readTotals'}, ${weeks ? 'last 8 weeks' : 'all 52 weeks'}, ${runs} runs (ms):`);
   console.log(`  wall: node -e 0 ${stats(base)} | reader ${stats(wall)} | ratio of medians ${(median(wall) / median(base)).toFixed(2)}`);
   console.log(`  cpu:  node -e 0 ${stats(baseCpu)} | reader ${stats(cpu)} | ratio of medians ${(median(cpu) / median(baseCpu)).toFixed(2)}`);
   console.log(`  the read call itself: ${stats(inside)}`);
@@ -101,5 +104,5 @@ for (const mode of ['totals', 'rows']) {
     const [l, n] = out.trim().split(' ').map(Number);
     load.push(l); inc.push(n); wall.push(t);
   }
-  console.log(`increment from a fresh process, median of ${runs}: require ${median(load).toFixed(2)} ms + increment ${median(inc).toFixed(2)} ms (process wall ${fmt(median(wall))} ms)`);
+  console.log(`increment from a fresh process, ${runs} runs (ms): require ${stats(load)} | increment ${stats(inc)} | process wall ${stats(wall)}`);
 }

@@ -231,7 +231,14 @@ describe('reading', () => {
 
 describe('permissions and errors', () => {
   it('creates directories 0700 and files 0600', () => {
-    const old = process.umask(0o022);
+    // The usual umask (022) would let 0755/0644 through: the modes must come from the store.
+    // (process.umask cannot be set in worker threads; vitest's default pool is processes.)
+    let old: number | undefined;
+    try {
+      old = process.umask(0o022);
+    } catch {
+      old = undefined;
+    }
     try {
       const dir = join(tmp.dir, 'fresh', 'store');
       openStore(dir).increment(tool, 'a', 1, NOW);
@@ -240,7 +247,7 @@ describe('permissions and errors', () => {
       }
       for (const f of ['names.wdn', `${WEEK}.wdc`]) expect(statSync(join(dir, 'counters', programDirName(tool), f)).mode & 0o777).toBe(0o600);
     } finally {
-      process.umask(old);
+      if (old !== undefined) process.umask(old);
     }
   });
 
