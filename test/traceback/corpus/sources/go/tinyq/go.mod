@@ -1,0 +1,3 @@
+module github.com/Alice-Corp/tinyq
+
+go 1.19

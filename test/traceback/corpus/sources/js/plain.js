@@ -1,0 +1,4 @@
+function fail() {
+  throw new Error("plain failure for alice");
+}
+fail();

@@ -1,0 +1,4 @@
+function fail() {
+  throw "a plain string for alice";
+}
+fail();

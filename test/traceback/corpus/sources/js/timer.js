@@ -1,0 +1,3 @@
+setTimeout(function tick() {
+  JSON.parse("{bad json from alice");
+}, 1);

@@ -1,0 +1,1 @@
+Promise.reject('secret reason for alice');

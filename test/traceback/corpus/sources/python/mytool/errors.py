@@ -1,0 +1,2 @@
+class ToolError(Exception):
+    pass
