@@ -16,6 +16,10 @@ export function dieBySignal(signal: NodeJS.Signals): void {
   try {
     process.on(signal, reset);
     process.removeListener(signal, reset);
+  } catch {
+    // SIGKILL and SIGSTOP take no listener, and need no reset.
+  }
+  try {
     process.kill(process.pid, signal);
   } catch {
     // Fall through to the numeric status.

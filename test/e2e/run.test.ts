@@ -46,7 +46,7 @@ describe('exit status', () => {
 
 describe('the child runs as without the watchdog', () => {
   it('gets the same arguments, environment and working directory, plus the channel', async () => {
-    const script = 'console.log(JSON.stringify({argv: process.argv.slice(2), cwd: process.cwd(), mine: process.env.MY_SETTING, fd: process.env.WATCHDOG_CRASH_FD, opts: process.env.NODE_OPTIONS}))';
+    const script = 'console.log(JSON.stringify({argv: process.argv.slice(1), cwd: process.cwd(), mine: process.env.MY_SETTING, fd: process.env.WATCHDOG_CRASH_FD, opts: process.env.NODE_OPTIONS}))';
     const run = await watchdog(['--', 'node', '-e', script, 'a b', '--flag', ''], store.dir, { cwd: FIXTURES, env: { MY_SETTING: 'kept', NODE_OPTIONS: '--no-warnings' } });
     const seen = JSON.parse(String(run.stdout)) as Record<string, unknown>;
     expect(seen.argv).toEqual(['a b', '--flag', '']);
@@ -83,12 +83,13 @@ describe('signals', () => {
     const child = spawn(process.execPath, [CLI, '--', 'node', '-e', script], { env: { ...process.env, WATCHDOG_DIR: store.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGTERM'] as const) {
       child.kill(s);
       await new Promise((r) => setTimeout(r, 150));
     }
-    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    const code = await exited;
     expect(out.trim().split('\n')).toEqual(['ready', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGTERM']);
     expect(code).toBe(9);
   });
@@ -98,9 +99,10 @@ describe('signals', () => {
     const child = spawn(process.execPath, [CLI, '--', 'node', '-e', script], { env: { ...process.env, WATCHDOG_DIR: store.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    const code = await exited;
     expect(out).toBe('ready\nignored\n');
     expect(code).toBe(4);
   });
