@@ -8,7 +8,8 @@
  *    each cut to MAX_FRAME_LINE + 1 characters (a cut line is longer than any line a parser uses,
  *    so it can be recognised and skipped);
  *  - scanning for a marker line is a loop of `indexOf('\n')` and `startsWith`, linear in the text;
- *  - nothing here runs a regular expression.
+ *  - the only regular expression removes terminal colour codes (`ESC[...m`), which Deno, Bun and
+ *    Python 3.13 print when they write to a terminal.
  */
 import type { Frame } from './frame.js';
 import { MAX_FRAME_LINE } from './limits.js';
@@ -31,7 +32,10 @@ export interface LineView {
   starts: number[];
 }
 
-/** Up to `maxLines` lines from character `from` (a line start), each cut to MAX_LINE + 1 chars. */
+/**
+ * Up to `maxLines` lines from character `from` (a line start), each cut to MAX_LINE + 1 chars,
+ * without terminal colour codes.
+ */
 export function linesFrom(text: string, from = 0, maxLines = MAX_LINES): LineView {
   const view: LineView = { lines: [], starts: [] };
   let start = Math.max(0, Math.min(from, text.length));
@@ -40,7 +44,9 @@ export function linesFrom(text: string, from = 0, maxLines = MAX_LINES): LineVie
     if (end < 0) end = text.length;
     let stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
     if (stop - start > MAX_LINE + 1) stop = start + MAX_LINE + 1;
-    view.lines.push(text.slice(start, stop));
+    const line = text.slice(start, stop);
+    // Terminal colours (Deno, Bun and Python 3.13 print them when writing to a terminal).
+    view.lines.push(line.includes('\u001b[') ? line.replace(/\u001b\[[0-9;]{0,32}m/g, '') : line);
     view.starts.push(start);
     if (end >= text.length) break;
     start = end + 1;

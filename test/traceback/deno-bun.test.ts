@@ -82,6 +82,15 @@ const DENO: Record<string, Expected> = {
     errorClass: 'TypeError',
     frames: [],
   },
+  'app-main-tty.txt': {
+    kind: 'exception',
+    errorClass: 'TypeError',
+    frames: [
+      ['lookup', 'file:///tmp/wdgen/js/main.ts', 5],
+      ['report', 'file:///tmp/wdgen/js/main.ts', 10],
+      [null, 'file:///tmp/wdgen/js/main.ts', 13],
+    ],
+  },
 };
 
 /** Bun: the first report of the last run of reports (the error, not its causes). */
@@ -170,6 +179,14 @@ const BUN: Record<string, Expected> = {
     errorClass: null,
     frames: [],
   },
+  'app-cause-tty.txt': {
+    kind: 'exception',
+    errorClass: 'Error',
+    frames: [
+      ['outer', '/tmp/wdgen/js/cause.js', 8],
+      [null, '/tmp/wdgen/js/cause.js', 13],
+    ],
+  },
 };
 
 describeCorpus('deno', 'deno', recogniseDeno, parseDeno, DENO);
@@ -233,3 +250,16 @@ describe('parseBun details', () => {
 
 describeRobustness('deno', parseDeno, recogniseDeno, 'error: Uncaught (in promise) Error: x');
 describeRobustness('bun', parseBun, recogniseBun, 'Bun v1.4.4 (Linux x64)');
+
+describe('terminal colours', () => {
+  it('are ignored (Deno and Bun colour their report when writing to a terminal)', () => {
+    const plain = readSample('deno/app-main.txt');
+    const coloured = plain
+      .replace('error: Uncaught', '\u001b[0m\u001b[1m\u001b[31merror\u001b[0m: Uncaught')
+      .replace(/ at (\S+) \(/g, ' at \u001b[1m\u001b[3m$1\u001b[0m (\u001b[36m')
+      .replace(/\)$/gm, '\u001b[0m)');
+    expect(coloured).not.toBe(plain);
+    expect(recogniseDeno(coloured)).toBe(true);
+    expect(brief(framesOf(parseDeno(coloured)))).toEqual(brief(framesOf(parseDeno(plain))));
+  });
+});
