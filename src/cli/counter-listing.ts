@@ -2,26 +2,27 @@
  * What `stacks` and `counters` share: read the store, filter, sum over the selected weeks, and
  * print for people or as JSON for scripts.
  */
-import { readStore } from '../counter/read.js';
-import type { CounterRow } from '../counter/types.js';
+import { readTotals } from '../counter/read.js';
+import type { CounterRow, CounterTotal } from '../counter/types.js';
 import { storeDir } from '../counter/location.js';
 import { warn } from '../run/warn.js';
 import { parseOptions, parseSince, type ParsedOptions } from './options.js';
 import { neutralise, paint, useColour } from './terminal.js';
 
-export interface CounterSummary {
-  program: string;
-  version: string;
-  /** The full counter name; stack counters span several lines. */
-  name: string;
-  /** Summed over the selected weeks. */
-  count: number;
-  /** ISO weeks (UTC) in which it was counted, oldest first. */
-  weeks: string[];
+/** A counter summed over the selected weeks (the store's CounterTotal): what --json prints. */
+export type CounterSummary = CounterTotal;
+
+/** Code-unit order: stable across locales, and far cheaper than localeCompare on long names. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Most frequent first, then by program, version and name. */
+export function sortSummaries(totals: CounterSummary[]): CounterSummary[] {
+  return totals.sort((a, b) => b.count - a.count || byText(a.program, b.program) || byText(a.version, b.version) || byText(a.name, b.name));
 }
 
+/** Per-week rows (as the store holds them) summed into totals; for callers that have rows. */
 export function summarise(rows: readonly CounterRow[]): CounterSummary[] {
-  const byKey = new Map<string, CounterSummary>();
+  const byKey = new Map<string, { program: string; version: string; name: string; count: number; weeks: string[] }>();
   for (const row of rows) {
     const key = `${row.program}\u0000${row.version}\u0000${row.name}`;
     let summary = byKey.get(key);
@@ -32,15 +33,8 @@ export function summarise(rows: readonly CounterRow[]): CounterSummary[] {
     summary.count += row.count;
     if (!summary.weeks.includes(row.week)) summary.weeks.push(row.week);
   }
-  const summaries = [...byKey.values()];
-  for (const s of summaries) s.weeks.sort();
-  return summaries.sort((a, b) => b.count - a.count || a.program.localeCompare(b.program) || a.name.localeCompare(b.name));
-}
-
-/** `--program NAME` or `--program NAME@VERSION`. */
-function matchesProgram(filter: string | undefined, s: CounterSummary): boolean {
-  if (filter === undefined) return true;
-  return filter === s.program || filter === `${s.program}@${s.version}`;
+  for (const s of byKey.values()) s.weeks.sort();
+  return sortSummaries([...byKey.values()]);
 }
 
 function weekSpan(weeks: readonly string[]): string {
@@ -71,9 +65,9 @@ export function listCounters(command: string, argv: readonly string[], usage: st
   const sinceValue = options.values.get('since');
   const since = sinceValue === undefined ? undefined : parseSince(sinceValue);
   const programFilter = options.values.get('program');
-  const { rows, damage } = readStore(storeDir(), { since });
+  const { totals, damage } = readTotals(storeDir(), { since, program: programFilter });
   for (const line of damage) warn(line);
-  const summaries = summarise(rows).filter((s) => keep(s.name) && matchesProgram(programFilter, s));
+  const summaries = sortSummaries(totals.filter((s) => keep(s.name)));
   if (options.flags.has('json')) {
     process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
   } else if (summaries.length === 0) {

@@ -19,6 +19,8 @@ import { entryFromNodeCommand, programIdentity } from './identity.js';
 import { claimReports } from './node-reports.js';
 import { selectCrashes } from './select.js';
 
+const JS_RUNTIMES = new Set(['node', 'deno', 'bun']);
+
 export interface RecordOptions {
   storeDir: string;
   program: { name: string; version: string | null } | null;
@@ -38,8 +40,9 @@ export function counterFor(crash: ParsedCrash, outcome: ChildOutcome, options: R
   if (crash.type === 'unparsed') return { program, name: 'crash/unparsed' };
   if (crash.type === 'counter') return { program, name: crash.name };
   const root = found?.root ?? null;
-  const frames = crash.frames.map((frame) => symbolizer.symbolize(frame, root));
-  const name = stackCounterName(frames, root);
+  // Source maps are a JavaScript matter: other runtimes' frames are used as they are.
+  const frames = JS_RUNTIMES.has(crash.runtime) ? crash.frames.map((frame) => symbolizer.symbolize(frame, root)) : crash.frames;
+  const name = stackCounterName(frames, root, crash.runtime);
   return { program, name: name === 'crash/crash' ? noStackName(crash.kind) : name };
 }
 

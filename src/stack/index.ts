@@ -22,6 +22,6 @@ export function counterName(crash: ParsedCrash, root: string | null): string {
     const name = typeof crash.name === 'string' && crash.name.startsWith('crash/') ? clean(crash.name) : UNPARSED_NAME;
     return name;
   }
-  const name = stackCounterName(crash.frames, root);
+  const name = stackCounterName(crash.frames, root, crash.runtime);
   return name === STACK_PREFIX ? noStackName(crash.kind) : name;
 }

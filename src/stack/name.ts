@@ -19,6 +19,7 @@
  * line give, reduced as above.
  */
 import type { Frame } from '../traceback/frame.js';
+import { BUILTIN_PREFIXES, foreignFramePath } from './foreign-paths.js';
 import { fileName, framePath } from './paths.js';
 
 export const STACK_PREFIX = 'crash/crash';
@@ -28,13 +29,17 @@ export const MAX_COMPONENT = 256;
 export const MAX_NAME_BYTES = 4096;
 export const TRUNCATED = 'truncated';
 
-/** One frame's line, or null when the frame is dropped (Node internals). */
-export function frameLine(frame: Frame, root: string | null): string | null {
-  const path = linePath(frame, root);
+/**
+ * One frame's line, or null when the frame is dropped (Node internals). `runtime` picks the path
+ * rules: Node's (paths.ts) for `node`, the other runtimes' (foreign-paths.ts) otherwise.
+ */
+export function frameLine(frame: Frame, root: string | null, runtime = 'node'): string | null {
+  const path = linePath(frame, root, runtime);
   if (path === null) return null;
   const fn = frame.toplevel ? '<module>' : frame.function ? clean(frame.function) : '<anonymous>';
   const head = `${path}:${fn}`;
-  if (path.startsWith('node:') || path === '<builtin>') return head;
+  // Built-ins (node:fs, go:net/http, python:json.decoder) change lines with every release.
+  if (BUILTIN_PREFIXES.some((prefix) => path.startsWith(prefix)) || path === '<builtin>') return head;
   const line = lineNumber(frame.line);
   if (line === null) return head;
   const start = lineNumber(frame.enclosingLine);
@@ -42,12 +47,12 @@ export function frameLine(frame: Frame, root: string | null): string | null {
 }
 
 /** `crash/crash` and one line per frame; just `crash/crash` when no frame is left. */
-export function stackCounterName(frames: readonly Frame[], root: string | null): string {
+export function stackCounterName(frames: readonly Frame[], root: string | null, runtime = 'node'): string {
   const lines = [STACK_PREFIX];
   for (const frame of frames) {
     if (lines.length > MAX_FRAMES) break;
     if (typeof frame !== 'object' || frame === null) continue;
-    const line = frameLine(frame, root);
+    const line = frameLine(frame, root, runtime);
     if (line !== null) lines.push(line);
   }
   return fitName(lines);
@@ -59,14 +64,14 @@ export function noStackName(kind: string): string {
   return `crash/no-stack:${letters === '' ? 'unknown' : letters}`;
 }
 
-function linePath(frame: Frame, root: string | null): string | null {
+function linePath(frame: Frame, root: string | null, runtime: string): string | null {
   const file = typeof frame.file === 'string' && frame.file !== '' ? frame.file : null;
   if (frame.eval) {
     // eval'd code has no file of its own: at most the name it was given (//# sourceURL).
     return file === null || file === '<anonymous>' ? '<eval>' : clean(fileName(file));
   }
   if (file === null) return '<builtin>';
-  const path = framePath(file, root);
+  const path = runtime === 'node' ? framePath(file, root) : foreignFramePath(runtime, file, root);
   return path === null ? null : clean(path);
 }
 

@@ -6,7 +6,9 @@
  *     a descendant can crash on the same channel before the child does); a line with that prefix
  *     that is not a valid record counts as unparsed;
  *  2. the rest of the text, unless blank, goes to the first recogniser in RECOGNISERS that accepts
- *     it: V8/Node stack text, then a Node diagnostic report;
+ *     it: Go, Python, Rust, Deno, Bun, Node's uncaught-error report on stderr, then bare V8 stack
+ *     text (which accepts any `at` lines, so it comes after the formats that contain them), then
+ *     a Node diagnostic report;
  *  3. text no recogniser accepts is `{ type: 'unparsed' }` (counted as `crash/unparsed`).
  * Empty or blank text yields no crash. Later runtimes (Go, Python, Rust) add a recogniser each.
  *
@@ -17,6 +19,11 @@ import { parseRecord } from './node-record.js';
 import { parseNodeReport } from './node-report.js';
 import { RECORD_PREFIX } from './record.js';
 import { parseV8Text } from './v8.js';
+import { parseBun, parseDeno, recogniseBun, recogniseDeno } from './deno-bun.js';
+import { parseGo, recogniseGo } from './go.js';
+import { parseNodeStderr, recogniseNodeStderr } from './node-stderr.js';
+import { parsePython, recognisePython } from './python.js';
+import { parseRust, recogniseRust } from './rust.js';
 
 export type { Frame, NamedCrash, ParsedCrash, StackCrash, UnparsedCrash } from './frame.js';
 export { parseRecord } from './node-record.js';
@@ -49,8 +56,29 @@ const nodeReport: Recogniser = {
   },
 };
 
+/** A recogniser from a cheap `recognise` check and a parser of that format. */
+function textFormat(name: string, recognise: (text: string) => boolean, parse: (text: string) => ParsedCrash): Recogniser {
+  return {
+    name,
+    parse(text) {
+      if (!recognise(text)) return null;
+      const crash = parse(text);
+      return crash.type === 'unparsed' ? null : [crash];
+    },
+  };
+}
+
 /** In order: the first that accepts the text wins. */
-export const RECOGNISERS: readonly Recogniser[] = [v8Text, nodeReport];
+export const RECOGNISERS: readonly Recogniser[] = [
+  textFormat('go', recogniseGo, parseGo),
+  textFormat('python', recognisePython, parsePython),
+  textFormat('rust', recogniseRust, parseRust),
+  textFormat('deno', recogniseDeno, parseDeno),
+  textFormat('bun', recogniseBun, parseBun),
+  textFormat('node-stderr', recogniseNodeStderr, parseNodeStderr),
+  v8Text,
+  nodeReport,
+];
 
 /** Everything `text` describes, records first. Never throws. */
 export function parseCrashOutput(text: string): ParsedCrash[] {

@@ -29,11 +29,16 @@ describe('parseCrashOutput', () => {
   });
 
   it('recognises V8 stack text', () => {
+    const bare = parseCrashOutput('TypeError: x\n    at f (/app/main.js:1:16)\n    at g (/app/main.js:2:1)\n');
+    expect(bare).toEqual([expect.objectContaining({ type: 'stack', kind: 'text', runtime: 'node' })]);
+  });
+
+  it("recognises Node's uncaught-error report on stderr", () => {
     const dir = tempDir();
     writeTree(dir, { 'main.js': "function f() { throw new TypeError('x'); }\nf();\n" });
     const crashes = parseCrashOutput(crashText(dir, 'main.js'));
     expect(crashes).toHaveLength(1);
-    expect(crashes[0]).toMatchObject({ type: 'stack', kind: 'text', errorClass: 'TypeError', runtime: 'node', runtimeVersion: process.version, entry: null });
+    expect(crashes[0]).toMatchObject({ type: 'stack', kind: 'exception', errorClass: 'TypeError', runtime: 'node', runtimeVersion: process.version, entry: null });
     if (crashes[0]!.type === 'stack') expect(crashes[0]!.frames[0]).toMatchObject({ function: 'f', file: join(dir, 'main.js'), line: 1 });
   });
 
@@ -61,7 +66,8 @@ describe('parseCrashOutput', () => {
   });
 
   it('keeps its recognisers a plain ordered list', () => {
-    expect(RECOGNISERS.map((r) => r.name)).toEqual(['v8-text', 'node-report']);
+    // Formats that contain `at` lines come before bare V8 text, which accepts any.
+    expect(RECOGNISERS.map((r) => r.name)).toEqual(['go', 'python', 'rust', 'deno', 'bun', 'node-stderr', 'v8-text', 'node-report']);
   });
 });
 
