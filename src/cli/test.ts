@@ -5,10 +5,12 @@
  * file expected.txt beside it, together with the exit status. `--update` rewrites the golden files.
  *
  * fixture.json: { "command": ["node", "main.js"], "exit": 1 } or { ..., "signal": "SIGSEGV" };
- * optional "program": "name@version" (passed as --program), "env": {...}, "timeoutSeconds"
- * (default 60), "maxSeconds" (the run must finish within it, e.g. while a grandchild lingers),
- * "skip": "reason".
+ * optional "program": "name@version" (passed as --program), "options": [...] (more watchdog
+ * options, e.g. "--capture-stderr"), "env": {...}, "timeoutSeconds" (default 60), "maxSeconds"
+ * (the run must finish within it, e.g. while a grandchild lingers), "requires": ["go>=1.23"]
+ * (tools that must be on PATH, else the fixture is skipped, saying why), "skip": "reason".
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,7 +26,8 @@ Runs every fixture in DIR (default: ./fixtures) under the watchdog with a tempor
 compares the recorded counters and the exit status with the fixture's golden file expected.txt.
 A fixture is a directory holding fixture.json:
   {"command": ["node", "main.js"], "exit": 1}        or  {"command": [...], "signal": "SIGSEGV"}
-  optional: "program": "NAME@VERSION", "env": {...}, "timeoutSeconds": 60, "maxSeconds": 5, "skip": "why"
+  optional: "program": "NAME@VERSION", "options": ["--capture-stderr"], "env": {...},
+            "timeoutSeconds": 60, "maxSeconds": 5, "requires": ["go>=1.23"], "skip": "why"
 --update rewrites each expected.txt from what was recorded; --json prints the results as JSON.
 The last line says "N passed, N failed".`;
 
@@ -33,6 +36,8 @@ interface FixtureSpec {
   exit?: number;
   signal?: string;
   program?: string;
+  options?: string[];
+  requires?: string[];
   env?: Record<string, string>;
   timeoutSeconds?: number;
   maxSeconds?: number;
@@ -53,6 +58,28 @@ function readSpec(dir: string): FixtureSpec {
     throw new Error('fixture.json: "command" must be a non-empty array of strings');
   }
   return spec;
+}
+
+/** Why a fixture cannot run here (a required tool is missing or too old), or null. */
+function missingRequirement(requires: readonly string[] = []): string | null {
+  for (const requirement of requires) {
+    const [, tool = requirement, wanted] = /^([\w.-]+)(?:>=(\d+(?:\.\d+)*))?$/.exec(requirement) ?? [];
+    const probe = spawnSync(tool, [tool === 'go' ? 'version' : '--version'], { encoding: 'utf8', timeout: 10_000 });
+    if (probe.error || probe.status !== 0) return `needs ${tool}, not found on PATH`;
+    if (wanted === undefined) continue;
+    const have = /(\d+(?:\.\d+)+)/.exec(probe.stdout)?.[1] ?? '0';
+    if (compareVersions(have, wanted) < 0) return `needs ${tool} ${wanted} or newer, found ${have}`;
+  }
+  return null;
+}
+
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 function describeExit(code: number | undefined, signal: string | undefined): string {
@@ -76,11 +103,13 @@ async function runFixture(cli: string, dir: string, update: boolean): Promise<Fi
     return result('failed', [(error as Error).message]);
   }
   if (spec.skip) return result('skipped', [spec.skip]);
+  const missing = missingRequirement(spec.requires);
+  if (missing !== null) return result('skipped', [missing]);
   const store = mkdtempSync(join(tmpdir(), 'watchdog-test-'));
   try {
     const { execa } = await import('execa');
     const programArgs = spec.program ? ['--program', spec.program] : [];
-    const run = await execa(process.execPath, [cli, ...programArgs, '--', ...spec.command], {
+    const run = await execa(process.execPath, [cli, ...programArgs, ...(spec.options ?? []), '--', ...spec.command], {
       cwd: dir,
       env: { ...spec.env, WATCHDOG_DIR: store },
       reject: false,

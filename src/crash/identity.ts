@@ -34,10 +34,23 @@ const NODE_OPTIONS_WITH_VALUE = new Set(['-r', '--require', '--import', '--loade
  */
 export function entryFromNodeCommand(command: string, args: readonly string[]): string | null {
   if (!/^node(js)?(\.exe)?$/.test(basename(command))) return null;
+  return firstScript(args, NODE_OPTIONS_WITH_VALUE, ['-e', '--eval', '-p', '--print', '-']);
+}
+
+const PYTHON_OPTIONS_WITH_VALUE = new Set(['-W', '-X', '--check-hash-based-pycs']);
+
+/** The script of a `python3 [options] script.py` command; null for `-c`, `-m` and stdin. */
+export function entryFromPythonCommand(command: string, args: readonly string[]): string | null {
+  if (!/^python(\d+(\.\d+)?)?(\.exe)?$/.test(basename(command))) return null;
+  return firstScript(args, PYTHON_OPTIONS_WITH_VALUE, ['-c', '-m', '-']);
+}
+
+/** The first argument that is not an option (nor an option's value), unless a `stop` word comes first. */
+function firstScript(args: readonly string[], withValue: ReadonlySet<string>, stop: readonly string[]): string | null {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print' || arg === '-') return null;
-    if (NODE_OPTIONS_WITH_VALUE.has(arg)) {
+    if (stop.includes(arg)) return null;
+    if (withValue.has(arg)) {
       i++;
       continue;
     }

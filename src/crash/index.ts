@@ -15,7 +15,8 @@ import { createSymbolizer } from '../symbolize/index.js';
 import type { ParsedCrash } from '../traceback/frame.js';
 import { parseCrashOutput } from '../traceback/index.js';
 import { parseNodeReport } from '../traceback/node-report.js';
-import { entryFromNodeCommand, programIdentity } from './identity.js';
+import { entryFromNodeCommand, entryFromPythonCommand, programIdentity } from './identity.js';
+import { findPythonProgram } from '../stack/python-program.js';
 import { claimReports } from './node-reports.js';
 import { selectCrashes } from './select.js';
 
@@ -34,8 +35,7 @@ export interface Counted {
 /** Turns one crash into its program and counter name. Never throws for any input. */
 export function counterFor(crash: ParsedCrash, outcome: ChildOutcome, options: RecordOptions, symbolizer = createSymbolizer()): Counted {
   const entry = crash.type === 'unparsed' ? null : crash.entry;
-  const fallbackEntry = entryFromNodeCommand(outcome.command, outcome.args);
-  const found = entry !== null ? findProgram(entry) : fallbackEntry !== null ? findProgram(fallbackEntry) : null;
+  const found = programOf(crash, entry, outcome);
   const program = programIdentity(options.program, found, outcome.command);
   if (crash.type === 'unparsed') return { program, name: 'crash/unparsed' };
   if (crash.type === 'counter') return { program, name: crash.name };
@@ -44,6 +44,16 @@ export function counterFor(crash: ParsedCrash, outcome: ChildOutcome, options: R
   const frames = JS_RUNTIMES.has(crash.runtime) ? crash.frames.map((frame) => symbolizer.symbolize(frame, root)) : crash.frames;
   const name = stackCounterName(frames, root, crash.runtime);
   return { program, name: name === 'crash/crash' ? noStackName(crash.kind) : name };
+}
+
+/** Where the crashing program lives: from the record's entry, else from the command line. */
+function programOf(crash: ParsedCrash, entry: string | null, outcome: ChildOutcome): ReturnType<typeof findProgram> {
+  if (entry !== null) return findProgram(entry);
+  const runtime = crash.type === 'unparsed' ? null : crash.runtime;
+  const script = entryFromPythonCommand(outcome.command, outcome.args);
+  if (script !== null && (runtime === 'python' || runtime === 'unknown')) return findPythonProgram(script);
+  const nodeScript = entryFromNodeCommand(outcome.command, outcome.args);
+  return nodeScript !== null ? findProgram(nodeScript) : null;
 }
 
 /** Everything the child left that counts, as counters. */
