@@ -7,12 +7,14 @@
 //   python/       the Python adapter (sitecustomize.py), copied as it is
 // CommonJS bundles start measurably faster than ESM ones on Node 20 (no ESM loader), see BENCHMARKS.md.
 import { build } from 'esbuild';
-import { cpSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, rmSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
-rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist');
+// Built beside dist/ and swapped in at the end, so a run that uses dist/ meanwhile never finds it half-built.
+const out = `dist.building-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out);
 
 const common = {
   bundle: true,
@@ -25,10 +27,18 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: { crash: 'src/crash/index.ts', commands: 'src/cli/commands.ts', preload: 'src/child/preload.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: 'dist' }),
-  build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: 'dist' }),
-  build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: { crash: 'src/crash/index.ts', commands: 'src/cli/commands.ts', preload: 'src/child/preload.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
+  build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: out }),
+  build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
 ]);
 // The Python adapter runs as it is: put first on PYTHONPATH by the watchdog.
-cpSync('src/child/python/sitecustomize.py', 'dist/python/sitecustomize.py');
+cpSync('src/child/python/sitecustomize.py', `${out}/python/sitecustomize.py`);
+const old = `dist.old-${process.pid}`;
+try {
+  renameSync('dist', old);
+} catch {
+  // First build: no dist/ yet.
+}
+renameSync(out, 'dist');
+rmSync(old, { recursive: true, force: true });

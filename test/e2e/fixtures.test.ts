@@ -34,6 +34,11 @@ describe('watchdog test fixtures/', () => {
   it.each(fixtures)('%s records what its golden file says, with the child status', (name) => {
     const result = results.get(name);
     expect(result, `no result for ${name}`).toBeDefined();
+    if (result!.status === 'skipped') {
+      // Only a fixture whose required toolchain is missing here may be skipped (e.g. Go 1.23).
+      expect(result!.problems.join('\n')).toMatch(/^needs \S+/);
+      return;
+    }
     expect(result!.problems.join('\n')).toBe('');
     expect(result!.status).toBe('passed');
   });
