@@ -78,9 +78,12 @@ describe('the child runs as without the watchdog', () => {
 });
 
 describe('signals', () => {
+  // The watchdog runs in a session of its own (detached): run from a terminal, the test runner is
+  // in the terminal's foreground process group, and the watchdog would rightly take a SIGINT
+  // from the test for one the terminal also sent the child, and not forward it.
   it('forwards each signal sent to the watchdog to the child, once', async () => {
     const script = `for (const s of ['SIGINT','SIGTERM','SIGHUP','SIGQUIT','SIGUSR1','SIGUSR2','SIGWINCH']) process.on(s, () => { console.log(s); if (s === 'SIGTERM') setTimeout(() => process.exit(9), 50); }); console.log('ready'); setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, [CLI, '--', 'node', '-e', script], { env: { ...process.env, WATCHDOG_DIR: store.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '--', 'node', '-e', script], { env: { ...process.env, WATCHDOG_DIR: store.dir }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
@@ -96,7 +99,7 @@ describe('signals', () => {
 
   it('waits for a child that ignores SIGTERM instead of orphaning it', async () => {
     const script = `process.on('SIGTERM', () => console.log('ignored')); console.log('ready'); setTimeout(() => process.exit(4), 700);`;
-    const child = spawn(process.execPath, [CLI, '--', 'node', '-e', script], { env: { ...process.env, WATCHDOG_DIR: store.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '--', 'node', '-e', script], { env: { ...process.env, WATCHDOG_DIR: store.dir }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
