@@ -6,13 +6,13 @@
  *   node bench/run.mjs [--runs N] [--warmup N] [--only ROW[,ROW]] [--dist DIR] [--markdown] [--hyperfine] [--keep-env]
  *
  * Rows (by number or name): 1 startup, 2 preload, 3 crash, 4 store, 5 inspect, 6 memory,
- * 7 passthrough. Everything the rows build or write goes to bench/.work/ (gitignored); the full
- * samples of the last run are in bench/.work/results.json.
+ * 7 passthrough. Everything the rows build or write goes to bench/.work/ (gitignored); the last
+ * table is also in bench/.work/results.md (markdown) and its samples in bench/.work/results.json.
  */
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describe, machine } from './lib/machine.mjs';
-import { distPaths, existsSync, workPath } from './lib/paths.mjs';
+import { describe, loadNow, machine } from './lib/machine.mjs';
+import { distPaths, existsSync, freshDir, workPath } from './lib/paths.mjs';
 import { renderMarkdown, renderText } from './lib/table.mjs';
 import * as startup from './rows/startup.mjs';
 import * as preload from './rows/preload.mjs';
@@ -89,6 +89,11 @@ async function main() {
   for (const file of [opts.dist.cli, opts.dist.preload]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first (npm run bench does)`);
   }
+  // Measure a copy: a rebuild of dist/ while the bench runs (rm -rf dist, then write) must not
+  // pull the bundles from under the measured processes.
+  const copy = freshDir('dist');
+  cpSync(opts.dist.dir, copy, { recursive: true });
+  opts.dist = distPaths(copy);
   const info = machine();
   const recorded = {};
   const ctx = {
@@ -117,12 +122,14 @@ async function main() {
       process.stderr.write(`${message}\n`);
     }
   }
-  const header = `watchdog benchmarks: ${opts.runs} runs (${opts.warmup} warm-up), medians; ${describe(info)}`;
+  info.loadEnd = loadNow();
+  const header = `watchdog benchmarks: medians of ${opts.runs} interleaved runs (${ctx.heavyRuns} for rows 3, 6, 7) after ${opts.warmup} warm-up rounds; ${describe(info)}`;
   const table = opts.markdown ? renderMarkdown(results) : renderText(results);
   process.stdout.write(`${header}\n\n${table}\n`);
   const passed = results.filter((r) => r.result === 'pass').length;
   const checked = results.filter((r) => r.result === 'pass' || r.result === 'FAIL').length;
   process.stdout.write(`\n${passed} of ${checked} targets met.\n`);
+  writeFileSync(workPath('results.md'), `${header}\n\n${renderMarkdown(results)}\n`);
   writeFileSync(workPath('results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: info, runs: opts.runs, warmup: opts.warmup, results, samples: recorded }, null, 2)}\n`);
   // A missed target is a finding, not a failure of the harness; a row that could not run is.
   process.exitCode = errors > 0 ? 1 : 0;

@@ -9,10 +9,16 @@ export function machine() {
     node: process.version,
     kernel: release(),
     memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
-    load: loadavg().map((x) => x.toFixed(2)).join(' '),
+    load: loadNow(),
   };
 }
 
+/** The 1, 5 and 15 minute load averages: other jobs on the machine, at the start and end of a run. */
+export function loadNow() {
+  return loadavg().map((x) => x.toFixed(2)).join(' ');
+}
+
 export function describe(m) {
-  return `nproc ${m.nproc} (${m.cpu}), ${m.memory}, node ${m.node}, linux ${m.kernel}, load ${m.load}`;
+  const load = m.loadEnd ? `load ${m.load} at start, ${m.loadEnd} at end` : `load ${m.load}`;
+  return `nproc ${m.nproc} (${m.cpu}), ${m.memory}, node ${m.node}, linux ${m.kernel}, ${load}`;
 }
