@@ -8,7 +8,6 @@ import { dump } from './dump.js';
 import { env } from './env.js';
 import { UsageError } from './options.js';
 import { stacks } from './stacks.js';
-import { test } from './test.js';
 import { MAIN_USAGE } from './usage.js';
 import { warn } from '../run/warn.js';
 
@@ -24,7 +23,8 @@ export async function runCommand(command: string, argv: readonly string[]): Prom
       case 'env':
         return env(argv);
       case 'test':
-        return await test(argv, `${__dirname}/cli.cjs`);
+        // A bundle of its own: it carries execa, which the listing commands should not load.
+        return await (require(`${__dirname}/test-command.cjs`) as typeof import('./test.js')).test(argv, `${__dirname}/cli.cjs`);
       default:
         process.stdout.write(`${MAIN_USAGE}\n`);
         return 0;

@@ -15,11 +15,14 @@ function main(argv: string[]): void {
   const first = argv[0];
   if (first !== undefined && INSPECTION_COMMANDS.has(first)) {
     const commands = require(`${__dirname}/commands.cjs`) as typeof import('./commands.js');
+    // exitCode, not exit(): a large listing written to a pipe must be flushed before Node exits.
     commands.runCommand(first, argv.slice(1)).then(
-      (code) => process.exit(code),
+      (code) => {
+        process.exitCode = code;
+      },
       (error: unknown) => {
         warn(error instanceof Error ? error.message : String(error));
-        process.exit(2);
+        process.exitCode = 2;
       },
     );
     return;

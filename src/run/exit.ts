@@ -2,7 +2,6 @@
  * Leaving with the child's status: the same exit code, or death by the same signal, so a shell
  * or CI sees exactly what it would have seen without the watchdog.
  */
-import { constants } from 'node:os';
 
 /**
  * Dies by `signal`. Node ignores some signals (SIGPIPE) or handles them (SIGUSR1 starts the
@@ -25,6 +24,7 @@ export function dieBySignal(signal: NodeJS.Signals): void {
     // Fall through to the numeric status.
   }
   // Delivery to a multi-threaded process may lag the kill() call by a moment: wait before falling back.
+  const { constants } = require('node:os') as typeof import('node:os');
   const number = (constants.signals as Record<string, number>)[signal] ?? 0;
   setTimeout(() => process.exit(128 + number), 500);
 }
