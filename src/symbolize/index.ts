@@ -10,3 +10,4 @@
 export { createSymbolizer } from './symbolizer.js';
 export type { Symbolizer, SymbolizerOptions } from './symbolizer.js';
 export { DEFAULT_MAX_MAP_BYTES } from './read-rule.js';
+export { sourceMapBytes } from './cost.js';

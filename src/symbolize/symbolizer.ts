@@ -93,7 +93,7 @@ export function createSymbolizer(options: SymbolizerOptions = {}): Symbolizer {
 }
 
 /** The absolute path a frame's file names, or null when it is not a local file. */
-function generatedPath(file: string | null, root: string | null): string | null {
+export function generatedPath(file: string | null, root: string | null): string | null {
   if (typeof file !== 'string' || file === '') return null;
   if (/^file:/i.test(file)) {
     try {
