@@ -21,25 +21,40 @@
  * - When an 'uncaughtException' listener (or a capture callback) exists, the program may survive:
  *   the record says `handled: true`, and at most MAX_HANDLED such records are written, so a
  *   program that swallows errors forever cannot flood the channel.
+ * - The output is a descriptor (setCrashOutput, or the watchdog's channel) or, for a process
+ *   under the watchdog that has no channel, the crash spool (spool.ts, enableCrashSpool): one
+ *   file per record. The channel holder knows the spool too: when not one byte of a record could
+ *   be written on the channel (EPIPE: the watchdog has exited, and this process outlived it), the
+ *   record goes to the spool instead, so it is counted once either way.
+ * - The spool gets no `handled` record: only the watchdog, seeing the process's exit status 7,
+ *   could tell whether the handler failed, and nothing sees the exit status of a descendant
+ *   (Node emits no 'exit' event for a failed handler either).
  */
 import { fstatSync } from 'node:fs';
 import { abortRecord, errorRecord, MAX_FRAMES, serialize } from './build-record.js';
 import { captureCallSites, installStackHook, uninstallStackHook } from './stack-hook.js';
-import { writeRecord } from './write-record.js';
+import { writeSpool } from './spool.js';
+import { writeRecordBytes } from './write-record.js';
 
 const MAX_HANDLED = 8;
 const OWNER = Symbol.for('crash-watchdog.setCrashOutput');
 
 type Monitor = ((err: unknown, origin: unknown) => void) & { [OWNER]?: Owner };
 interface Owner {
-  set(fd: number | null): boolean;
+  /** `spool`: where a record goes that could not be written to `fd` at all (older copies ignore it). */
+  set(fd: number | null, spool?: string | null): boolean;
+  /** Absent in copies of this module that predate the spool. */
+  spool?(dir: string): boolean;
 }
+
+/** Where records go: a descriptor, a spool directory (one file per record), or both (spool as fallback). */
+type Output = { fd: number; spool: string | null } | { fd: null; spool: string };
 
 const ReflectApply = Reflect.apply;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const ObjectDefineProperty = Object.defineProperty;
 
-let output: number | null = null;
+let output: Output | null = null;
 let handledWrites = 0;
 let monitor: Monitor | null = null;
 let abortSaved: { wrapper: () => never; desc: PropertyDescriptor } | null = null;
@@ -53,18 +68,24 @@ function isWorkerThread(): boolean {
   }
 }
 
+function deliver(to: Output, line: string, handled: boolean): void {
+  if (to.fd !== null && (writeRecordBytes(to.fd, line) > 0 || handled)) return;
+  if (to.spool !== null) writeSpool(to.spool, line);
+}
+
 function onCrash(err: unknown, origin: unknown): void {
-  const fd = output;
-  if (fd === null) return;
+  const to = output;
+  if (to === null) return;
   try {
     const handled =
       process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback();
     if (handled) {
-      if (handledWrites >= MAX_HANDLED) return;
+      // The spool cannot tell a survived error from a failed handler (see above).
+      if (to.fd === null || handledWrites >= MAX_HANDLED) return;
       handledWrites++;
     }
     const kind = origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException';
-    writeRecord(fd, serialize(errorRecord(kind, err, handled)));
+    deliver(to, serialize(errorRecord(kind, err, handled)), handled);
   } catch {
     // Never disturb the crash.
   }
@@ -77,10 +98,10 @@ function wrapAbort(): void {
   const original = desc.value as (...args: unknown[]) => never;
   const wrapper = {
     abort(this: unknown, ...args: unknown[]): never {
-      const fd = output;
-      if (fd !== null) {
+      const to = output;
+      if (to !== null) {
         try {
-          writeRecord(fd, serialize(abortRecord(captureCallSites(wrapper, MAX_FRAMES))));
+          deliver(to, serialize(abortRecord(captureCallSites(wrapper, MAX_FRAMES))), false);
         } catch {
           // Abort anyway.
         }
@@ -115,10 +136,13 @@ function findOwner(): Owner | null {
   return null;
 }
 
-const self: Owner = { set: apply };
+const self: Required<Owner> = {
+  set: (fd, spool = null) => apply(fd === null ? null : { fd, spool: typeof spool === 'string' && spool !== '' ? spool : null }),
+  spool: (dir) => apply({ fd: null, spool: dir }),
+};
 
-function apply(fd: number | null): boolean {
-  if (fd === null) {
+function apply(to: Output | null): boolean {
+  if (to === null) {
     output = null;
     if (monitor !== null) process.removeListener('uncaughtExceptionMonitor', monitor);
     monitor = null;
@@ -127,7 +151,7 @@ function apply(fd: number | null): boolean {
     return true;
   }
   if (isWorkerThread()) return false;
-  output = fd;
+  output = to;
   if (monitor === null) {
     const m: Monitor = (err, origin) => onCrash(err, origin);
     m[OWNER] = self;
@@ -141,12 +165,28 @@ function apply(fd: number | null): boolean {
 
 /**
  * Used by the preload, which has already checked the descriptor (channel.ts): installs without
- * further checks.
+ * further checks. `spool`: where a record goes when the channel takes none of it (the watchdog
+ * has exited).
  */
-export function enableCrashOutput(fd: number): boolean {
+export function enableCrashOutput(fd: number, spool: string | null = null): boolean {
   try {
     const owner = findOwner();
-    return owner !== null && owner !== self ? owner.set(fd) : apply(fd);
+    return owner !== null && owner !== self ? owner.set(fd, spool) : self.set(fd, spool);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Used by the preload in a process under the watchdog that has no channel: records go to the
+ * spool directory `dir` (spool.ts checks it at crash time). A program's own setCrashOutput
+ * replaces it, as it replaces the channel.
+ */
+export function enableCrashSpool(dir: string): boolean {
+  try {
+    const owner = findOwner();
+    if (owner !== null && owner !== self) return typeof owner.spool === 'function' ? owner.spool(dir) : false;
+    return self.spool(dir);
   } catch {
     return false;
   }
@@ -181,10 +221,10 @@ export function enableCrashOutput(fd: number): boolean {
 export function setCrashOutput(fd: number | null): boolean {
   try {
     const owner = findOwner();
-    if (fd === null) return owner !== null && owner !== self ? owner.set(null) : apply(null);
+    if (fd === null) return owner !== null && owner !== self ? owner.set(null) : self.set(null);
     if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) return false;
     fstatSync(fd); // must be open
-    return owner !== null && owner !== self ? owner.set(fd) : apply(fd);
+    return owner !== null && owner !== self ? owner.set(fd) : self.set(fd);
   } catch {
     return false;
   }

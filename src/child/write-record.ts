@@ -10,7 +10,8 @@
  *   retried, waiting 1 ms between tries, for at most ~50 ms in all: a crashing process is never
  *   held up for long, and never spins.
  * - Every failure (EPIPE when the watchdog is gone: Node ignores SIGPIPE, so it arrives as an
- *   exception; EBADF; EAGAIN to the end) is swallowed: the result says whether it all went out.
+ *   exception; EBADF; EAGAIN to the end) is swallowed: the result says whether it all went out
+ *   (writeRecordBytes: how much did).
  */
 import { writeSync } from 'node:fs';
 
@@ -27,20 +28,25 @@ function pause(ms: number): void {
 }
 
 export function writeRecord(fd: number, line: string): boolean {
+  return writeRecordBytes(fd, line) === Buffer.byteLength(line, 'utf8');
+}
+
+/** As writeRecord; says how many bytes went out (0: none, e.g. EPIPE at the first write). */
+export function writeRecordBytes(fd: number, line: string): number {
+  let done = 0;
   try {
     const bytes = Buffer.from(line, 'utf8');
-    let done = 0;
     for (let tries = 0; done < bytes.length && tries < MAX_TRIES; tries++) {
       try {
         done += writeSync(fd, bytes, done, bytes.length - done);
       } catch (err) {
         const code = (err as { code?: unknown } | null)?.code;
-        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') return false;
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') return done;
         if (code !== 'EINTR') pause(1);
       }
     }
-    return done === bytes.length;
+    return done;
   } catch {
-    return false;
+    return done;
   }
 }

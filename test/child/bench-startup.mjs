@@ -3,7 +3,8 @@
 //    and fd 3 a real socket (a Node 'pipe' stdio entry), interleaved so that machine noise hits
 //    all variants alike; plus the preload without WATCHDOG_CRASH_FD (the inert path).
 // 2. In-process: the time `require(preload)` takes inside such a process (a first --require'd
-//    timer module loads it), much less noisy than wall clock on a busy machine.
+//    timer module loads it), much less noisy than wall clock on a busy machine; also in a
+//    descendant without the channel, with and without a spool to record into.
 // Usage: npm run build && node test/child/bench-startup.mjs [runs=30]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +67,9 @@ const inproc = bench(
     'empty preload': { env: { ...withFd, BENCH_TARGET: empty } },
     preload: { env: { ...withFd, BENCH_TARGET: preload } },
     'preload, no FD': { env: { ...env, BENCH_TARGET: preload } },
+    // A descendant without the channel (its ancestor pinned another identity): inert, or spooling.
+    'no channel': { env: { ...withFd, WATCHDOG_CRASH_ID: '1:1', BENCH_TARGET: preload } },
+    'no channel, spool': { env: { ...withFd, WATCHDOG_CRASH_ID: '1:1', WATCHDOG_CRASH_SPOOL: dir, BENCH_TARGET: preload } },
   },
   (v) => {
     // fd 3 is the channel (a socket) and also where the timer reports: it writes after the preload ran.
