@@ -6,6 +6,7 @@ import { readTotals } from '../counter/read.js';
 import type { CounterRow, CounterTotal } from '../counter/types.js';
 import { storeDir } from '../counter/location.js';
 import { warn } from '../run/warn.js';
+import { collectWaitingCrashes } from './collect-spool.js';
 import { parseOptions, parseSince, type ParsedOptions } from './options.js';
 import { neutralise, paint, useColour } from './terminal.js';
 
@@ -65,6 +66,7 @@ export function listCounters(command: string, argv: readonly string[], usage: st
   const sinceValue = options.values.get('since');
   const since = sinceValue === undefined ? undefined : parseSince(sinceValue);
   const programFilter = options.values.get('program');
+  collectWaitingCrashes(storeDir());
   const { totals, damage } = readTotals(storeDir(), { since, program: programFilter });
   for (const line of damage) warn(line);
   const summaries = sortSummaries(totals.filter((s) => keep(s.name)));

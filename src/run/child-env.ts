@@ -3,12 +3,16 @@
  *
  * - WATCHDOG_CRASH_FD announces the channel; an inherited WATCHDOG_CRASH_ID (an outer watchdog's
  *   channel identity) is removed, because the channel it names is not this child's fd 3.
+ * - WATCHDOG_CRASH_SPOOL names the spool (the private report directory), where a Node descendant
+ *   that has no channel writes its record (src/child/spool.ts); only when that directory exists.
+ *   An inherited one (an outer watchdog's) is removed otherwise: this run's crashes are its own.
  * - NODE_OPTIONS gets the preload and Node's fatal-error report appended, never replacing what
  *   the user has there.
  * - PYTHONPATH gets the Python adapter's directory first (it removes itself from sys.path again
  *   and chains to any sitecustomize of the user's).
  */
 import { delimiter } from 'node:path';
+import { SPOOL_VAR } from '../child/spool.js';
 import { CHANNEL_FD } from './channel.js';
 
 /** Quotes one NODE_OPTIONS word the way Node's parser reads it (double quotes, backslash escapes). */
@@ -19,7 +23,7 @@ export function quoteNodeOption(word: string): string {
 export interface ChildEnvOptions {
   /** Absolute path of dist/preload.cjs. */
   preload: string;
-  /** Private directory for Node's fatal-error reports, or null to leave them off. */
+  /** The private spool, for Node's fatal-error reports and descendants' records; null for none. */
   reportDir: string | null;
   /** Directory holding the Python adapter (sitecustomize.py). */
   pythonAdapter: string;
@@ -28,8 +32,10 @@ export interface ChildEnvOptions {
 export function childEnv(base: NodeJS.ProcessEnv, options: ChildEnvOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, WATCHDOG_CRASH_FD: String(CHANNEL_FD) };
   delete env.WATCHDOG_CRASH_ID;
+  delete env[SPOOL_VAR];
   const added = [`--require=${quoteNodeOption(options.preload)}`];
   if (options.reportDir !== null) {
+    env[SPOOL_VAR] = options.reportDir;
     added.push('--report-on-fatalerror', `--report-directory=${quoteNodeOption(options.reportDir)}`);
   }
   const existing = base.NODE_OPTIONS?.trim();

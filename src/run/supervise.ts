@@ -6,11 +6,14 @@
  * environment and working directory are the user's, and nothing the watchdog fails at (store,
  * parsing, source maps) changes its status; such trouble costs at most one line on stderr.
  * Only this module and its imports are loaded before the spawn; the crash path is loaded when
- * there is a crash to record.
+ * there is a crash to record: something on the channel, a death by a crash signal, or a file in
+ * the spool (a descendant without the channel crashed, or Node wrote a fatal-error report), which
+ * costs one readdir when the child exits.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { spoolDir, spoolWaiting } from '../crash/spool.js';
 import { ChannelReader, type ChannelOutput } from './channel.js';
 import { childEnv } from './child-env.js';
 import { dieBySignal } from './exit.js';
@@ -41,16 +44,19 @@ export interface ChildOutcome {
   channel: ChannelOutput;
   /** With --capture-stderr: the last bytes of the child's stderr. */
   stderrTail: Buffer | null;
-  /** Where Node children were told to write fatal-error reports, when they were. */
+  /**
+   * The spool: where Node children were told to write fatal-error reports, and descendants
+   * without the channel their crash records (WATCHDOG_CRASH_SPOOL), when they were.
+   */
   reportDir: string | null;
 }
 
 /** Signals with which a death counts as a crash even when the channel stayed empty. */
 export const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT', 'SIGTRAP', 'SIGSYS']);
 
-/** A private spool for Node's fatal-error reports; null when the store cannot hold one. */
+/** The private spool (src/crash/spool.ts), mode 0700; null when the store cannot hold one. */
 function prepareReportDir(storeDir: string): string | null {
-  const dir = join(storeDir, 'reports');
+  const dir = spoolDir(storeDir);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return dir;
@@ -94,7 +100,11 @@ export function supervise(request: RunRequest): void {
     const abnormal = signal !== null || exitCode !== 0;
     const stderrTail = stderr && abnormal ? stderr.tail() : null;
     const outcome: ChildOutcome = { command: request.command, args: request.args, pid: child.pid ?? 0, exitCode, signal, channel, stderrTail, reportDir };
-    const crashed = channel.totalBytes > 0 || (signal !== null && CRASH_SIGNALS.has(signal)) || (stderrTail !== null && stderrTail.length > 0);
+    const crashed =
+      channel.totalBytes > 0 ||
+      (signal !== null && CRASH_SIGNALS.has(signal)) ||
+      (stderrTail !== null && stderrTail.length > 0) ||
+      (reportDir !== null && spoolWaiting(reportDir));
     if (crashed) recordCrash(request, outcome);
     if (signal !== null) dieBySignal(signal);
     else process.exit(exitCode ?? 1);

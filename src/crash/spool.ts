@@ -1,0 +1,112 @@
+/**
+ * The spool, collecting side: crashes that did not come through the channel, waiting in the
+ * watchdog's private directory `<store>/reports` (mode 0700) to be counted.
+ *
+ * Two kinds of files arrive there:
+ * - Node's fatal-error reports, `report.<date>.<time>.<pid>.<tid>.<seq>.json`: children run with
+ *   `--report-on-fatalerror --report-directory=<store>/reports`, so a heap exhaustion or other
+ *   fatal error that no JavaScript handler sees leaves one. A report also holds the environment,
+ *   command line and host name: it is read here, handed on as text to be reduced to the few fields
+ *   the parser needs, and deleted at once.
+ * - Crash records, `record.<pid>.<unique>.json`: the preload of a process under the watchdog that
+ *   has no channel (a descendant started by Node, npm or npx) writes its record there
+ *   (src/child/spool.ts), one line per file. They hold absolute paths until collected.
+ *
+ * Invariants:
+ * - Each file is claimed by renaming it to `claimed.<our pid>.<name>` before it is read, so two
+ *   watchdogs collecting at the same time never take one file twice; the claimed file is read
+ *   (bounded: MAX_REPORT_BYTES, MAX_RECORD_BYTES) and deleted at once, whatever it holds. No raw
+ *   text is ever kept on disk.
+ * - Descendants' files are collected too, and files left by processes that crashed after their
+ *   watchdog had exited (a detached grandchild) wait here for the next run or listing.
+ * - `partial.*` files (a record being written) are never read; ones older than STALE_MS were left
+ *   by a writer that died mid-write and are deleted, as are `claimed.*` files of a collector that
+ *   died mid-claim. Other names are not the watchdog's and are left alone.
+ * - Nothing here throws.
+ */
+import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The spool of a store: also the `--report-directory` of every Node child. */
+export function spoolDir(storeDir: string): string {
+  return join(storeDir, 'reports');
+}
+
+/** Reports larger than this are not Node's (a real one is tens of KiB): deleted unread. */
+const MAX_REPORT_BYTES = 8 * 1024 * 1024;
+/** A record is at most 32 KiB (src/child/build-record.ts); a larger file is not a record. */
+const MAX_RECORD_BYTES = 256 * 1024;
+const STALE_MS = 10 * 60 * 1000;
+
+const REPORT_NAME = /^report\.\d{8}\.\d{6}\.(\d+)\.\d+\.\d+\.json$/;
+const RECORD_NAME = /^record\.(\d+)\.[0-9a-z-]{1,40}\.json$/;
+const LEFTOVER_NAME = /^(?:partial|claimed)\./;
+
+export interface SpooledFile {
+  kind: 'report' | 'record';
+  /** The process that wrote it, from its name. */
+  pid: number;
+  /** The file's text; null when it was too large or unreadable (it is deleted all the same). */
+  text: string | null;
+}
+
+/** True when a report or a record is waiting in `dir`: one readdir. Never throws. */
+export function spoolWaiting(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => REPORT_NAME.test(name) || RECORD_NAME.test(name));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Takes every report and record waiting in `dir`, reports first, the child's (`pid`) before
+ * other processes'. Never throws.
+ */
+export function claimSpool(dir: string, pid: number): SpooledFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const files: SpooledFile[] = [];
+  for (const name of names) {
+    const report = REPORT_NAME.exec(name);
+    const record = report === null ? RECORD_NAME.exec(name) : null;
+    if (report === null && record === null) {
+      if (LEFTOVER_NAME.test(name)) removeIfStale(join(dir, name));
+      continue;
+    }
+    const claimed = join(dir, `claimed.${process.pid}.${name}`);
+    try {
+      renameSync(join(dir, name), claimed);
+    } catch {
+      continue; // Another watchdog took it.
+    }
+    const kind = report !== null ? 'report' : 'record';
+    files.push({ kind, pid: Number((report ?? record)![1]), text: readBounded(claimed, kind === 'report' ? MAX_REPORT_BYTES : MAX_RECORD_BYTES) });
+  }
+  const rank = (f: SpooledFile): number => (f.kind === 'report' ? 0 : 2) + (f.pid === pid ? 0 : 1);
+  return files.sort((a, b) => rank(a) - rank(b));
+}
+
+/** The text of a regular file (never a link's target) of at most `max` bytes; deleted in every case. */
+function readBounded(path: string, max: number): string | null {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size <= max ? readFileSync(path, 'utf8') : null;
+  } catch {
+    return null;
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+function removeIfStale(path: string): void {
+  try {
+    if (Date.now() - lstatSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+  } catch {
+    // Gone already, or not ours to judge.
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The spool, collecting side (src/crash/spool.ts, collectSpool in src/crash/index.ts): what is
+ * claimed, what is left alone, what is deleted, and what each file counts as.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectSpool, spooledRecordCrash } from '../../src/crash/index.js';
+import { claimSpool, spoolDir, spoolWaiting } from '../../src/crash/spool.js';
+import { readTotals } from '../../src/counter/read.js';
+
+const root = mkdtempSync(join(tmpdir(), 'watchdog-spool-collect-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let n = 0;
+function freshSpool(): string {
+  const dir = join(root, `spool-${++n}`);
+  mkdirSync(dir, { mode: 0o700 });
+  return dir;
+}
+
+/** A program on disk with a package.json, and a record of a crash in it, as the preload writes it. */
+function program(name: string): { dir: string; record: (pid: number, extra?: object) => string } {
+  const dir = join(root, `prog-${++n}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '3.1.4' }));
+  const main = join(dir, 'main.js');
+  writeFileSync(main, 'function boom() {\n  throw new Error("x");\n}\nboom();\n');
+  const record = (pid: number, extra: object = {}): string =>
+    `${JSON.stringify({
+      watchdog: 1,
+      kind: 'uncaughtException',
+      errorClass: 'Error',
+      frames: [
+        { file: main, fn: 'boom', line: 2, col: 9, encLine: 1, encCol: 1 },
+        { file: main, fn: null, line: 4, col: 1, encLine: 1, encCol: 1, top: true },
+      ],
+      runtime: 'node',
+      runtimeVersion: 'v20.20.2',
+      entry: main,
+      pid,
+      ...extra,
+    })}\n`;
+  return { dir, record };
+}
+
+const OOM_REPORT = JSON.stringify({
+  header: { event: 'Allocation failed - JavaScript heap out of memory', trigger: 'FatalError', nodejsVersion: 'v20.20.2', processId: 77, commandLine: ['node', '/nowhere/app.js'] },
+});
+
+describe('spoolWaiting', () => {
+  it('is true only for a report or a record', () => {
+    const dir = freshSpool();
+    expect(spoolWaiting(dir)).toBe(false);
+    expect(spoolWaiting(join(root, 'no-such-dir'))).toBe(false);
+    writeFileSync(join(dir, 'partial.12.abc'), 'x');
+    writeFileSync(join(dir, 'claimed.5.record.12.abc.json'), 'x');
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    expect(spoolWaiting(dir)).toBe(false);
+    writeFileSync(join(dir, 'record.12.abc.json'), 'x');
+    expect(spoolWaiting(dir)).toBe(true);
+    rmSync(join(dir, 'record.12.abc.json'));
+    writeFileSync(join(dir, 'report.20260101.101010.77.0.001.json'), '{}');
+    expect(spoolWaiting(dir)).toBe(true);
+  });
+});
+
+describe('claimSpool', () => {
+  it('takes reports and records, deletes them, reports first and the child first', () => {
+    const dir = freshSpool();
+    const p = program('claim-order');
+    writeFileSync(join(dir, 'record.11.a1.json'), p.record(11));
+    writeFileSync(join(dir, 'record.42.b2.json'), p.record(42));
+    writeFileSync(join(dir, 'report.20260101.101010.77.0.001.json'), OOM_REPORT);
+    writeFileSync(join(dir, 'report.20260101.101011.42.0.002.json'), OOM_REPORT);
+    const files = claimSpool(dir, 42);
+    expect(files.map((f) => [f.kind, f.pid])).toEqual([
+      ['report', 42],
+      ['report', 77],
+      ['record', 42],
+      ['record', 11],
+    ]);
+    expect(files[2]!.text).toBe(p.record(42));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('leaves names that are not its own, and partial files still being written', () => {
+    const dir = freshSpool();
+    for (const name of ['notes.txt', 'record.x.json', 'record.1.a.json.tmp', 'partial.9.abc']) writeFileSync(join(dir, name), 'kept');
+    expect(claimSpool(dir, 1)).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(['notes.txt', 'partial.9.abc', 'record.1.a.json.tmp', 'record.x.json']);
+  });
+
+  it('removes stale leftovers of a writer or a collector that died', () => {
+    const dir = freshSpool();
+    const old = new Date(Date.now() - 60 * 60 * 1000);
+    for (const name of ['partial.9.abc', 'claimed.3.record.9.abc.json']) {
+      writeFileSync(join(dir, name), '/home/someone/secret/path.js');
+      utimesSync(join(dir, name), old, old);
+    }
+    expect(claimSpool(dir, 1)).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('deletes a too large record unread, and never reads through a symlink', () => {
+    const dir = freshSpool();
+    writeFileSync(join(dir, 'record.5.big.json'), 'x'.repeat(300 * 1024));
+    const outside = join(root, `outside-${++n}.json`);
+    writeFileSync(outside, 'outside the spool');
+    symlinkSync(outside, join(dir, 'record.6.link.json'));
+    const files = claimSpool(dir, 1);
+    expect(files.map((f) => [f.pid, f.text])).toEqual([
+      [5, null],
+      [6, null],
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(readFileSync(outside, 'utf8')).toBe('outside the spool');
+  });
+
+  it('a file another collector claimed first is not taken twice', () => {
+    const dir = freshSpool();
+    writeFileSync(join(dir, 'record.5.a.json'), 'x');
+    const first = claimSpool(dir, 1);
+    const second = claimSpool(dir, 1);
+    expect(first).toHaveLength(1);
+    expect(second).toEqual([]);
+  });
+});
+
+describe('spooledRecordCrash', () => {
+  it('a record is its crash; anything else is crash/unparsed; a handled record is not counted', () => {
+    const p = program('parse-check');
+    expect(spooledRecordCrash(p.record(3))).toMatchObject({ type: 'stack', pid: 3, kind: 'uncaughtException' });
+    expect(spooledRecordCrash('not json at all')).toEqual({ type: 'unparsed' });
+    expect(spooledRecordCrash('{"watchdog":1,')).toEqual({ type: 'unparsed' });
+    expect(spooledRecordCrash(null)).toEqual({ type: 'unparsed' });
+    expect(spooledRecordCrash(p.record(3, { handled: true }))).toBeNull();
+  });
+});
+
+describe('collectSpool', () => {
+  it('counts each file once under its own identity, then the spool is empty', () => {
+    const store = join(root, `store-${++n}`);
+    const dir = spoolDir(store);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const p = program('spooled-tool');
+    writeFileSync(join(dir, 'record.11.a.json'), p.record(11));
+    writeFileSync(join(dir, 'record.12.b.json'), p.record(12));
+    writeFileSync(join(dir, 'record.13.c.json'), 'garbage');
+    writeFileSync(join(dir, 'record.14.d.json'), p.record(14, { handled: true }));
+    writeFileSync(join(dir, 'report.20260101.101010.77.0.001.json'), OOM_REPORT);
+    expect(collectSpool(store)).toBe(4);
+    expect(readdirSync(dir)).toEqual([]);
+    const { totals } = readTotals(store, {});
+    const seen = totals.map((t) => [t.program, t.version, t.name, t.count]).sort();
+    expect(seen).toEqual([
+      ['node', 'devel', 'crash/oom', 1],
+      ['node', 'devel', 'crash/unparsed', 1],
+      ['spooled-tool', '3.1.4', 'crash/crash\nmain.js:boom:+1\nmain.js:<module>:+3', 2],
+    ]);
+    // Collected once: a second collection finds nothing.
+    expect(collectSpool(store)).toBe(0);
+  });
+
+  it('an empty or missing spool counts nothing and creates nothing', () => {
+    const store = join(root, `store-${++n}`);
+    expect(collectSpool(store)).toBe(0);
+    expect(existsSync(store)).toBe(false);
+  });
+});

@@ -1,0 +1,23 @@
+/** The child's environment (src/run/child-env.ts): the spool is named only when there is one. */
+import { describe, expect, it } from 'vitest';
+import { childEnv } from '../../src/run/child-env.js';
+
+const options = { preload: '/opt/wd/dist/preload.cjs', pythonAdapter: '/opt/wd/dist/python' };
+
+describe('childEnv and the spool', () => {
+  it('names the spool when the report directory exists', () => {
+    const env = childEnv({ PATH: '/bin' }, { ...options, reportDir: '/home/u/.local/share/watchdog/reports' });
+    expect(env.WATCHDOG_CRASH_SPOOL).toBe('/home/u/.local/share/watchdog/reports');
+    expect(env.WATCHDOG_CRASH_FD).toBe('3');
+    expect(env.NODE_OPTIONS).toContain('--report-directory=/home/u/.local/share/watchdog/reports');
+  });
+
+  it('replaces an inherited spool, and removes it when there is none', () => {
+    const outer = { WATCHDOG_CRASH_SPOOL: '/outer/reports', WATCHDOG_CRASH_ID: '9:9' };
+    expect(childEnv(outer, { ...options, reportDir: '/inner/reports' }).WATCHDOG_CRASH_SPOOL).toBe('/inner/reports');
+    const none = childEnv(outer, { ...options, reportDir: null });
+    expect('WATCHDOG_CRASH_SPOOL' in none).toBe(false);
+    expect('WATCHDOG_CRASH_ID' in none).toBe(false);
+    expect(none.NODE_OPTIONS).not.toContain('--report-directory');
+  });
+});
