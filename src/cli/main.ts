@@ -4,7 +4,6 @@
  */
 import { dirname } from 'node:path';
 import { storeDir } from '../counter/location.js';
-import { supervise } from '../run/supervise.js';
 import { warn } from '../run/warn.js';
 import { parseRunArgs } from './run-args.js';
 import { MAIN_USAGE } from './usage.js';
@@ -39,8 +38,12 @@ function main(argv: string[]): void {
       warn(parsed.message);
       process.exit(2);
       return;
-    case 'run':
+    case 'run': {
+      // Required here, not imported: it loads node:child_process (about 10 ms in a fresh process),
+      // which the inspection commands above never need.
+      const { supervise } = require('../run/supervise.js') as typeof import('../run/supervise.js');
       supervise({ ...parsed.run, storeDir: storeDir(), distDir: dirname(__filename) });
+    }
   }
 }
 
