@@ -1,6 +1,7 @@
 // Builds dist/ with esbuild: one small bundle per process role, so each role loads only its own code.
 //   cli.cjs       the `watchdog` command: argument parsing and the supervised run (paid on every run)
 //   crash.cjs     the crash path: parse, symbolize, normalize, count (loaded only when a crash arrives)
+//   collect.cjs   the detached collector of deferred crashes (big source maps)
 //   commands.cjs  the inspection commands (stacks, counters, dump, env)
 //   test-command.cjs  `watchdog test`, apart because it carries execa
 //   preload.cjs   runs inside Node children via NODE_OPTIONS=--require
@@ -29,7 +30,7 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: { crash: 'src/crash/index.ts', commands: 'src/cli/commands.ts', 'test-command': 'src/cli/test.ts', preload: 'src/child/preload.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
+  build({ ...common, entryPoints: { crash: 'src/crash/index.ts', collect: 'src/crash/collect-main.ts', commands: 'src/cli/commands.ts', 'test-command': 'src/cli/test.ts', preload: 'src/child/preload.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: out }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
 ]);

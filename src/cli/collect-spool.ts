@@ -6,15 +6,22 @@
  * With an empty spool this costs one readdir: the crash path (dist/crash.cjs, parsers, source
  * maps) is loaded only when a file is waiting. Trouble is one line on stderr; the listing goes on.
  */
-import { spoolDir, spoolWaiting } from '../crash/spool.js';
+import { jobsInFlight, spoolDir, spoolWaiting } from '../crash/spool.js';
 import { warn } from '../run/warn.js';
 
+/** How long a listing waits for a collector that is still mapping a deferred crash. */
+const IN_FLIGHT_WAIT_MS = 5000;
+
 export function collectWaitingCrashes(storeDir: string): void {
-  if (!spoolWaiting(spoolDir(storeDir))) return;
+  const dir = spoolDir(storeDir);
+  if (!spoolWaiting(dir)) return;
   try {
     const crashPath = require(`${__dirname}/crash.cjs`) as typeof import('../crash/index.js');
     crashPath.collectSpool(storeDir);
   } catch (error) {
     warn(`could not record the waiting crashes: ${error instanceof Error ? error.message : String(error)}`);
   }
+  // A collector mapping a crash with big source maps: its count is moments away, so wait for it.
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + IN_FLIGHT_WAIT_MS; jobsInFlight(dir) && Date.now() < deadline; ) Atomics.wait(pause, 0, 0, 20);
 }

@@ -27,7 +27,10 @@ import { parseNodeReport } from '../traceback/node-report.js';
 import { entryFromNodeCommand, entryFromPythonCommand, programIdentity } from './identity.js';
 import { findPythonProgram } from '../stack/python-program.js';
 import { parseRecord } from '../traceback/node-record.js';
-import { claimSpool, spoolDir, type SpooledFile } from './spool.js';
+import { claimSpool, release, spoolDir, type SpooledFile } from './spool.js';
+import { DEFER_MAP_BYTES, parseJob, startCollector, writeJob, type Job } from './defer.js';
+import { sourceMapBytes } from '../symbolize/index.js';
+import { join } from 'node:path';
 import { selectCrashes } from './select.js';
 
 const JS_RUNTIMES = new Set(['node', 'deno', 'bun']);
@@ -55,18 +58,32 @@ export interface CrashSource {
 /** Spooled records: their own entry's package.json, else `node@devel`; never `--program`. */
 const SPOOL_SOURCE: CrashSource = { command: 'node', args: [], program: null };
 
-/** Turns one crash into its program and counter name. Never throws for any input. */
-export function counterFor(crash: ParsedCrash, source: CrashSource, symbolizer = createSymbolizer()): Counted {
+/** Which program a crash belongs to, and the root its paths are relative to. */
+export function identify(crash: ParsedCrash, source: CrashSource): { program: ProgramId; root: string | null } {
   const entry = crash.type === 'unparsed' ? null : crash.entry;
   const found = programOf(crash, entry, source);
-  const program = programIdentity(source.program, found, source.command);
-  if (crash.type === 'unparsed') return { program, name: 'crash/unparsed' };
-  if (crash.type === 'counter') return { program, name: crash.name };
-  const root = found?.root ?? null;
+  return { program: programIdentity(source.program, found, source.command), root: found?.root ?? null };
+}
+
+/** The counter name of a crash whose root is known. Never throws for any input. */
+export function nameFor(crash: ParsedCrash, root: string | null, symbolizer: ReturnType<typeof createSymbolizer>): string {
+  if (crash.type === 'unparsed') return 'crash/unparsed';
+  if (crash.type === 'counter') return crash.name;
   // Source maps are a JavaScript matter: other runtimes' frames are used as they are.
   const frames = JS_RUNTIMES.has(crash.runtime) ? crash.frames.map((frame) => symbolizer.symbolize(frame, root)) : crash.frames;
   const name = stackCounterName(frames, root, crash.runtime);
-  return { program, name: name === 'crash/crash' ? noStackName(crash.kind) : name };
+  return name === 'crash/crash' ? noStackName(crash.kind) : name;
+}
+
+/** Turns one crash into its program and counter name. Never throws for any input. */
+export function counterFor(crash: ParsedCrash, source: CrashSource, symbolizer = createSymbolizer()): Counted {
+  const { program, root } = identify(crash, source);
+  return { program, name: nameFor(crash, root, symbolizer) };
+}
+
+/** True when mapping `crash` now would keep the shell waiting (big source maps). */
+function worthDeferring(crash: ParsedCrash, root: string | null): crash is Extract<ParsedCrash, { type: 'stack' }> {
+  return crash.type === 'stack' && JS_RUNTIMES.has(crash.runtime) && sourceMapBytes(crash.frames, root) > DEFER_MAP_BYTES;
 }
 
 /** Where the crashing program lives: from the record's entry, else from the command line. */
@@ -91,8 +108,17 @@ export function spooledRecordCrash(text: string | null): ParsedCrash | null {
   return crash.handled ? null : crash;
 }
 
-/** Everything the child left that counts, as counters; claims the spool. */
+/** Everything the child left that counts, as counters; claims the spool (and keeps claimed jobs). */
 export function countersFor(outcome: ChildOutcome, options: RecordOptions): Counted[] {
+  return outcomeCounters(outcome, options).map((c) => c.counted);
+}
+
+/**
+ * The counters of a finished child, each with the spool file it came from (jobs are deleted only
+ * once counted). A crash with big source maps is written to the spool as a job instead when
+ * `deferred` is given, which then counts them.
+ */
+function outcomeCounters(outcome: ChildOutcome, options: RecordOptions, deferred?: { count: number }): { counted: Counted; file?: SpooledFile }[] {
   const parsed = outcome.channel.bytes.length > 0 ? parseCrashOutput(outcome.channel.bytes.toString('utf8')) : [];
   const crashes = selectCrashes(parsed, outcome.exitCode);
   // Captured stderr is ordinary output too: only a recognised crash report in it counts.
@@ -107,18 +133,47 @@ export function countersFor(outcome: ChildOutcome, options: RecordOptions): Coun
   }
   const symbolizer = createSymbolizer();
   const source: CrashSource = { command: outcome.command, args: outcome.args, program: options.program };
-  const counted = crashes.map((crash) => counterFor(crash, source, symbolizer));
-  return [...counted, ...spooledRecords(spooled, symbolizer)];
+  const counted: { counted: Counted; file?: SpooledFile }[] = [];
+  for (const crash of crashes) {
+    const { program, root } = identify(crash, source);
+    if (deferred !== undefined && outcome.reportDir !== null && worthDeferring(crash, root)) {
+      try {
+        writeJob(outcome.reportDir, { program, root, crash });
+        deferred.count++;
+        continue;
+      } catch {
+        // Could not spool it: map it now rather than lose it.
+      }
+    }
+    counted.push({ counted: { program, name: nameFor(crash, root, symbolizer) } });
+  }
+  return [...counted, ...spooledCounters(spooled, symbolizer)];
 }
 
-function spooledRecords(files: readonly SpooledFile[], symbolizer: ReturnType<typeof createSymbolizer>): Counted[] {
-  const counted: Counted[] = [];
+/** The counters of spooled records and jobs (reports are the caller's), each with its file. */
+function spooledCounters(files: readonly SpooledFile[], symbolizer: ReturnType<typeof createSymbolizer>): { counted: Counted; file: SpooledFile }[] {
+  const counted: { counted: Counted; file: SpooledFile }[] = [];
   for (const file of files) {
-    if (file.kind !== 'record') continue;
-    const crash = spooledRecordCrash(file.text);
-    if (crash !== null) counted.push(counterFor(crash, SPOOL_SOURCE, symbolizer));
+    if (file.kind === 'record') {
+      const crash = spooledRecordCrash(file.text);
+      if (crash !== null) counted.push({ counted: counterFor(crash, SPOOL_SOURCE, symbolizer), file });
+    } else if (file.kind === 'job') {
+      const job: Job | null = file.text === null ? null : parseJob(file.text);
+      const result = job === null ? { program: { name: 'node', version: 'devel' }, name: 'crash/unparsed' } : { program: job.program, name: nameFor(job.crash, job.root, symbolizer) };
+      counted.push({ counted: result, file });
+    }
   }
   return counted;
+}
+
+/** Counts jobs' and others' counters, then deletes the counted jobs (a job outlives failures). */
+function countAndRelease(storeDir: string, counted: readonly { counted: Counted; file?: SpooledFile }[]): void {
+  if (counted.length === 0) return;
+  const store = openStore(storeDir);
+  for (const { counted: c, file } of counted) {
+    store.increment(c.program, c.name);
+    if (file !== undefined) release(file);
+  }
 }
 
 /** Records the child's crashes. Store trouble is one line on stderr; the child's status is untouched. */
@@ -126,10 +181,11 @@ export function recordOutcome(outcome: ChildOutcome, options: RecordOptions): vo
   if (outcome.channel.totalBytes > outcome.channel.bytes.length) {
     warn(`crash output was ${outcome.channel.totalBytes} bytes; kept the first ${outcome.channel.bytes.length}`);
   }
-  const counted = countersFor(outcome, options);
-  if (counted.length === 0) return;
-  const store = openStore(options.storeDir);
-  for (const { program, name } of counted) store.increment(program, name);
+  const deferred = { count: 0 };
+  const counted = outcomeCounters(outcome, options, deferred);
+  // Jobs are handed to a collector first, so their mapping overlaps the rest of this exit.
+  if (deferred.count > 0) startCollector(join(__dirname, 'collect.cjs'), options.storeDir);
+  countAndRelease(options.storeDir, counted);
 }
 
 /**
@@ -142,12 +198,10 @@ export function collectSpool(storeDir: string): number {
   const files = claimSpool(spoolDir(storeDir), 0);
   if (files.length === 0) return 0;
   const symbolizer = createSymbolizer();
-  const counted = spooledRecords(files, symbolizer);
+  const counted: { counted: Counted; file?: SpooledFile }[] = spooledCounters(files, symbolizer);
   for (const file of files) {
-    if (file.kind === 'report' && file.text !== null) counted.push(counterFor(parseNodeReport(file.text), SPOOL_SOURCE, symbolizer));
+    if (file.kind === 'report' && file.text !== null) counted.push({ counted: counterFor(parseNodeReport(file.text), SPOOL_SOURCE, symbolizer) });
   }
-  if (counted.length === 0) return 0;
-  const store = openStore(storeDir);
-  for (const { program, name } of counted) store.increment(program, name);
+  countAndRelease(storeDir, counted);
   return counted.length;
 }

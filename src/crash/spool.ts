@@ -11,6 +11,10 @@
  * - Crash records, `record.<pid>.<unique>.json`: the preload of a process under the watchdog that
  *   has no channel (a descendant started by Node, npm or npx) writes its record there
  *   (src/child/spool.ts), one line per file. They hold absolute paths until collected.
+ * - Deferred jobs, `job.<pid>.<unique>.json` (src/crash/defer.ts): a crash of the run whose source
+ *   maps are too big to map before the watchdog returns to the shell, with its program identity
+ *   already decided. A job is deleted only once it has been counted (release()), and a job claimed
+ *   by a collector that died is claimed again: a job is never lost, not even on a reboot.
  *
  * Invariants:
  * - Each file is claimed by renaming it to `claimed.<our pid>.<name>` before it is read, so two
@@ -40,20 +44,52 @@ const STALE_MS = 10 * 60 * 1000;
 
 const REPORT_NAME = /^report\.\d{8}\.\d{6}\.(\d+)\.\d+\.\d+\.json$/;
 const RECORD_NAME = /^record\.(\d+)\.[0-9a-z-]{1,40}\.json$/;
+const JOB_NAME = /^job\.(\d+)\.[0-9a-z-]{1,40}\.json$/;
+const CLAIMED_JOB = /^claimed\.(\d+)\.(job\..*)$/;
 const LEFTOVER_NAME = /^(?:partial|claimed)\./;
+/** A job is small: frames and an identity. */
+const MAX_JOB_BYTES = 256 * 1024;
 
 export interface SpooledFile {
-  kind: 'report' | 'record';
+  kind: 'report' | 'record' | 'job';
   /** The process that wrote it, from its name. */
   pid: number;
   /** The file's text; null when it was too large or unreadable (it is deleted all the same). */
   text: string | null;
+  /** For a job: the claimed file, to delete with release() once the job is counted. */
+  claimed?: string;
+}
+
+/** Deletes a counted job's claimed file. */
+export function release(file: SpooledFile): void {
+  if (file.claimed !== undefined) rmSync(file.claimed, { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** True when a report or a record is waiting in `dir`: one readdir. Never throws. */
 export function spoolWaiting(dir: string): boolean {
   try {
-    return readdirSync(dir).some((name) => REPORT_NAME.test(name) || RECORD_NAME.test(name));
+    return readdirSync(dir).some((name) => REPORT_NAME.test(name) || RECORD_NAME.test(name) || JOB_NAME.test(name) || CLAIMED_JOB.test(name));
+  } catch {
+    return false;
+  }
+}
+
+/** True while another live process is counting a job it claimed from `dir`. Never throws. */
+export function jobsInFlight(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => {
+      const claimed = CLAIMED_JOB.exec(name);
+      return claimed !== null && Number(claimed[1]) !== process.pid && alive(Number(claimed[1]));
+    });
   } catch {
     return false;
   }
@@ -71,11 +107,22 @@ export function claimSpool(dir: string, pid: number): SpooledFile[] {
     return [];
   }
   const files: SpooledFile[] = [];
-  for (const name of names) {
+  for (let name of names) {
+    // A job whose collector died before counting it is taken again, as if never claimed.
+    const orphan = CLAIMED_JOB.exec(name);
+    if (orphan !== null && Number(orphan[1]) !== process.pid && !alive(Number(orphan[1]))) {
+      try {
+        renameSync(join(dir, name), join(dir, orphan[2]!));
+        name = orphan[2]!;
+      } catch {
+        continue;
+      }
+    }
     const report = REPORT_NAME.exec(name);
     const record = report === null ? RECORD_NAME.exec(name) : null;
-    if (report === null && record === null) {
-      if (LEFTOVER_NAME.test(name)) removeIfStale(join(dir, name));
+    const job = report === null && record === null ? JOB_NAME.exec(name) : null;
+    if (report === null && record === null && job === null) {
+      if (LEFTOVER_NAME.test(name) && !CLAIMED_JOB.test(name)) removeIfStale(join(dir, name));
       continue;
     }
     const claimed = join(dir, `claimed.${process.pid}.${name}`);
@@ -83,6 +130,10 @@ export function claimSpool(dir: string, pid: number): SpooledFile[] {
       renameSync(join(dir, name), claimed);
     } catch {
       continue; // Another watchdog took it.
+    }
+    if (job !== null) {
+      files.push({ kind: 'job', pid: Number(job[1]), text: readKept(claimed, MAX_JOB_BYTES), claimed });
+      continue;
     }
     const kind = report !== null ? 'report' : 'record';
     files.push({ kind, pid: Number((report ?? record)![1]), text: readBounded(claimed, kind === 'report' ? MAX_REPORT_BYTES : MAX_RECORD_BYTES) });
@@ -100,6 +151,16 @@ function readBounded(path: string, max: number): string | null {
     return null;
   } finally {
     rmSync(path, { force: true });
+  }
+}
+
+/** The text of a regular file of at most `max` bytes, left in place (a job is deleted once counted). */
+function readKept(path: string, max: number): string | null {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size <= max ? readFileSync(path, 'utf8') : null;
+  } catch {
+    return null;
   }
 }
 
