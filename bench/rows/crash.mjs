@@ -7,7 +7,7 @@
  * listener; this process reads the same clock when spawnSync returns. crash-to-exit is the
  * difference; it also holds the child's own teardown (printing the error, exiting), which the
  * same child under the minimal spawner shows as the floor (median B).
- * crash-to-counter: from the same stamp to the start of the first `watchdog stacks --json` that
+ * crash-to-counter: from the same stamp to the end of the first `watchdog stacks --json` that
  * shows the new count (run as soon as the watchdog is gone, then every 20 ms for up to 5 s), so
  * an upper bound on when the counter became visible, and a check that each crash counts once.
  * Peak RSS: the watchdog's own getrusage maxRSS (lib/probe.mjs), not its child's.
@@ -40,13 +40,17 @@ function stacksNow(ctx, env) {
   return JSON.parse(r.stdout.toString('utf8'));
 }
 
-/** Polls `watchdog stacks` until the total count reaches `expected`; returns when the successful call started. */
+/**
+ * Polls `watchdog stacks` until the total count reaches `expected`; returns when the successful
+ * call ENDED (a listing waits for a collector still mapping a deferred crash, so its start is no
+ * upper bound).
+ */
 function waitForCount(ctx, env, expected) {
   const deadline = now() + 5000;
   for (;;) {
     const started = now();
     const total = stacksNow(ctx, env).reduce((sum, s) => sum + s.count, 0);
-    if (total >= expected) return { started, total };
+    if (total >= expected) return { started: now(), total };
     if (started > deadline) return { started: NaN, total };
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
@@ -121,7 +125,7 @@ export async function run(ctx) {
       a: fmt.ms(counterMs),
       value: fmt.ms(counterMs),
       result: Number.isFinite(counterMs) ? 'info' : 'FAIL',
-      note: 'upper bound: start of the first `watchdog stacks` that showed the new count',
+      note: 'upper bound: end of the first `watchdog stacks` that showed the new count (it waits for the detached collector mapping the deferred crash)',
     },
     {
       row: '3c',
