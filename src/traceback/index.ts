@@ -91,17 +91,24 @@ export function parseCrashOutput(text: string): ParsedCrash[] {
 
 function parseAll(text: string): ParsedCrash[] {
   const crashes: ParsedCrash[] = [];
-  const rest: string[] = [];
+  // The text without its record lines, kept as runs of whole lines between records: as many
+  // pieces as there are records, however many lines the text has (a megabyte of empty lines
+  // costs one slice, not a million strings).
+  const runs: string[] = [];
+  let runStart = 0;
   let start = 0;
   while (start <= text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    const line = text.slice(start, end);
-    if (line.startsWith(RECORD_PREFIX)) crashes.push(parseRecord(line) ?? { type: 'unparsed' });
-    else rest.push(line);
+    if (text.startsWith(RECORD_PREFIX, start)) {
+      if (start > runStart) runs.push(text.slice(runStart, start - 1));
+      crashes.push(parseRecord(text.slice(start, end)) ?? { type: 'unparsed' });
+      runStart = end + 1;
+    }
     start = end + 1;
   }
-  const other = rest.join('\n');
+  if (runStart <= text.length) runs.push(text.slice(runStart));
+  const other = runs.join('\n');
   if (!/\S/.test(other)) return crashes;
   for (const recogniser of RECOGNISERS) {
     let found: ParsedCrash[] | null = null;
