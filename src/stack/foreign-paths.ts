@@ -218,6 +218,9 @@ function goModulePath(segments: string[], escaped: boolean): string {
   head[at] = head[at]!.slice(0, head[at]!.indexOf('@'));
   const module = head.map((s) => (escaped ? unescapeGo(s) : s)).join('/');
   const rest = segments.slice(at + 1);
+  // No module before the `@` (Go never prints one; a crafted `@v1/home/u/x.go` would otherwise
+  // become `/home/u/x.go`): nothing names a package, so only the file name is kept.
+  if (module === '') return baseName(rest.join('/') || segments.join('/'));
   // The toolchain module holds a whole GOROOT: `golang.org/toolchain@v0.0.1-go1.23.0.linux-amd64/src/...`.
   if (module === 'golang.org/toolchain' && rest[0] === 'src' && rest.length > 2) return goStd(rest.slice(1));
   return [module, ...rest].join('/');
