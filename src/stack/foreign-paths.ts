@@ -179,14 +179,24 @@ const GO_STD = new Set([
   'strings', 'structs', 'sync', 'syscall', 'testing', 'text', 'time', 'unicode', 'unique', 'unsafe', 'weak', 'cmd', 'vendor',
 ]);
 
-function goPath(raw: string, root: string | null): string | null {
+/**
+ * A frame's file with slashes, normalized: the path relative to `root` when it lies inside it
+ * (a string, final), else `{ path, abs }` for the runtime's own rules (abs null when relative).
+ */
+function locate(raw: string, root: string | null): string | { path: string; abs: string | null } {
   const file = toSlashes(raw);
   const abs = isAbsolute(file) ? normalizeAbsolute(file) : null;
   if (abs !== null) {
     const inRoot = underRoot(abs, root);
     if (inRoot !== null) return inRoot;
   }
-  const path = abs ?? posix.normalize(file);
+  return { path: abs ?? posix.normalize(file), abs };
+}
+
+function goPath(raw: string, root: string | null): string | null {
+  const located = locate(raw, root);
+  if (typeof located === 'string') return located;
+  const { path, abs } = located;
   // The module cache: `.../pkg/mod/<escaped module>@<version>/<path>`.
   const mod = after(path, 'pkg/mod');
   if (mod !== null) return goModulePath(mod, true);
@@ -247,13 +257,9 @@ function pythonPath(raw: string, root: string | null): string | null {
     if (frozen) return `python:${frozen[1]}`;
     return baseName(raw);
   }
-  const file = toSlashes(raw);
-  const abs = isAbsolute(file) ? normalizeAbsolute(file) : null;
-  if (abs !== null) {
-    const inRoot = underRoot(abs, root);
-    if (inRoot !== null) return inRoot;
-  }
-  const path = abs ?? posix.normalize(file);
+  const located = locate(raw, root);
+  if (typeof located === 'string') return located;
+  const { path, abs } = located;
   for (const marker of ['site-packages', 'dist-packages']) {
     const rest = after(path, marker);
     if (rest !== null) {
