@@ -2,12 +2,14 @@
  * dumpStore(): the store as it is on disk, record by record, for `watchdog dump`: each file with
  * its size, then one line per record (offset, kind, hash in disk byte order, and the name or the
  * delta) and one line per damaged stretch. Nothing is summed, merged or resolved, so the dump shows
- * exactly what the readers start from, duplicates and orphan definitions included.
+ * exactly what the readers start from, duplicates and orphan definitions included. A snapshot
+ * (summary.wds, a cache of the closed weeks) is shown by what it covers and its totals.
  */
 import { join } from 'node:path';
 import { reason } from './errors.js';
-import { NAMES_FILE, programDirs, programFiles, readWhole, weekFileName } from './files.js';
+import { NAMES_FILE, SUMMARY_FILE, programDirs, programFiles, readWhole, weekFileName } from './files.js';
 import { Records, decodeCounts, decodeNames } from './format.js';
+import { describeSummary } from './summary.js';
 
 /** Offsets and hashes are fixed-width so the columns line up. */
 function offset(n: number): string {
@@ -64,10 +66,12 @@ export function dumpStore(dir: string): string {
   };
   const { dirs, others } = programDirs(dir);
   for (const pd of dirs) {
-    const { names, weeks, others: foreign } = programFiles(pd);
+    const { names, weeks, summary, summaryTemps, others: foreign } = programFiles(pd);
     out.push(`# ${pd.program.name}@${pd.program.version}`);
     if (names) file(`${pd.rel}/${NAMES_FILE}`, join(pd.path, NAMES_FILE), dumpNames);
     for (const w of weeks) file(`${pd.rel}/${weekFileName(w)}`, join(pd.path, weekFileName(w)), dumpCounts);
+    if (summary) file(`${pd.rel}/${SUMMARY_FILE}`, join(pd.path, SUMMARY_FILE), (b, o) => o.push(...describeSummary(b, offset)));
+    for (const f of summaryTemps) out.push(`${pd.rel}/${f}: a snapshot being written (or left by a listing that died)`);
     for (const f of foreign) out.push(`${pd.rel}/${f}: not a store file`);
   }
   for (const e of others) out.push(`counters/${e}: not a store directory`);

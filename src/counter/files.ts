@@ -3,6 +3,7 @@
  *
  *   <dir>/counters/<enc(program)>@<enc(version)>/names.wdn     name definitions (format.ts)
  *   <dir>/counters/<enc(program)>@<enc(version)>/<YYYY>-W<ww>.wdc   increments of one ISO week
+ *   <dir>/counters/<enc(program)>@<enc(version)>/summary.wds   snapshot of the closed weeks (summary.ts)
  *
  * Directories are created on first use with mode 0700, files with mode 0600 (both before the
  * umask). Anything else found under counters/ is not ours: readers skip it, listStoreFiles shows
@@ -18,6 +19,10 @@ import { validWeekKey } from './week.js';
 export const COUNTERS_DIR = 'counters';
 export const NAMES_FILE = 'names.wdn';
 export const WEEK_SUFFIX = '.wdc';
+/** The snapshot of the closed weeks (summary.ts): a cache, never the only copy of a count. */
+export const SUMMARY_FILE = 'summary.wds';
+/** A snapshot being written: `summary.wds.<pid>.<random>.tmp`, renamed to SUMMARY_FILE when whole. */
+export const SUMMARY_TEMP = /^summary\.wds\.\d+\.[0-9a-z]+\.tmp$/;
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
@@ -35,8 +40,12 @@ export function weekFileName(week: string): string {
 export function parseWeekFileName(f: string): string | null {
   if (!f.endsWith(WEEK_SUFFIX)) return null;
   const week = f.slice(0, -WEEK_SUFFIX.length);
-  return validWeekKey(week) ? week : null;
+  let valid = VALID_WEEKS.get(week);
+  if (valid === undefined) VALID_WEEKS.set(week, (valid = validWeekKey(week)));
+  return valid ? week : null;
 }
+/** A listing meets the same few dozen week names in every program directory. */
+const VALID_WEEKS = new Map<string, boolean>();
 
 /** A program directory found in the store. */
 export interface ProgramDir {
@@ -77,18 +86,35 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** What a program directory holds: whether names.wdn is there, its weeks (ascending), and foreign entries. */
-export function programFiles(pd: ProgramDir): { names: boolean; weeks: string[]; others: string[] } {
+/** What a program directory holds. */
+export interface ProgramFiles {
+  /** Whether names.wdn is there. */
+  names: boolean;
+  /** Its weeks, ascending. */
+  weeks: string[];
+  /** Whether summary.wds is there, and temporary snapshot files. */
+  summary: boolean;
+  summaryTemps: string[];
+  /** Entries that are not the store's. */
+  others: string[];
+}
+
+/** What a program directory holds. */
+export function programFiles(pd: ProgramDir): ProgramFiles {
   let names = false;
+  let summary = false;
   const weeks: string[] = [];
+  const summaryTemps: string[] = [];
   const others: string[] = [];
   for (const { name } of entries(pd.path)) {
     const week = parseWeekFileName(name);
     if (week) weeks.push(week);
     else if (name === NAMES_FILE) names = true;
+    else if (name === SUMMARY_FILE) summary = true;
+    else if (SUMMARY_TEMP.test(name)) summaryTemps.push(name);
     else others.push(name);
   }
-  return { names, weeks, others };
+  return { names, weeks, summary, summaryTemps, others };
 }
 
 /**
@@ -110,20 +136,26 @@ export class FileReader {
       throw e;
     }
     try {
-      let n = 0;
-      for (;;) {
-        n += readSync(fd, this.buf, n, this.buf.length - n, null);
-        // A short read of a regular file means end of file: no second read() needed.
-        if (n < this.buf.length) {
-          this.length = n;
-          return true;
-        }
-        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-        this.buf.copy(bigger);
-        this.buf = bigger;
-      }
+      this.readFrom(fd, -1);
+      return true;
     } finally {
       closeSync(fd);
+    }
+  }
+
+  /** Reads open file `fd` from byte `position` to its end (from where it is for -1). */
+  readFrom(fd: number, position: number): void {
+    let n = 0;
+    for (;;) {
+      n += readSync(fd, this.buf, n, this.buf.length - n, position < 0 ? null : position + n);
+      // A short read of a regular file means end of file: no second read() needed.
+      if (n < this.buf.length) {
+        this.length = n;
+        return;
+      }
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger);
+      this.buf = bigger;
     }
   }
 
@@ -143,8 +175,8 @@ export function readWhole(path: string): Buffer | null {
 export interface StoreFile {
   /** Path relative to the store directory, with `/`: `counters/foo@1.0.0/2026-W48.wdc`. */
   path: string;
-  /** `names`: names.wdn; `counts`: a week file; `unknown`: anything else under counters/. */
-  kind: 'names' | 'counts' | 'unknown';
+  /** `names`: names.wdn; `counts`: a week file; `summary`: summary.wds or one being written; `unknown`: anything else under counters/. */
+  kind: 'names' | 'counts' | 'summary' | 'unknown';
   /** The program and version of the directory, null for foreign entries. */
   program: string | null;
   version: string | null;
@@ -167,12 +199,15 @@ export function listStoreFiles(dir: string): StoreFile[] {
   };
   const { dirs, others } = programDirs(dir);
   for (const pd of dirs) {
-    const { names, weeks, others: foreign } = programFiles(pd);
+    const { names, weeks, summary, summaryTemps, others: foreign } = programFiles(pd);
     const base = { program: pd.program.name, version: pd.program.version };
     if (names) out.push({ path: `${pd.rel}/${NAMES_FILE}`, kind: 'names', ...base, week: null, size: size(join(pd.path, NAMES_FILE)) });
     for (const w of weeks) {
       const f = weekFileName(w);
       out.push({ path: `${pd.rel}/${f}`, kind: 'counts', ...base, week: w, size: size(join(pd.path, f)) });
+    }
+    for (const f of summary ? [SUMMARY_FILE, ...summaryTemps] : summaryTemps) {
+      out.push({ path: `${pd.rel}/${f}`, kind: 'summary', ...base, week: null, size: size(join(pd.path, f)) });
     }
     for (const f of foreign) out.push({ path: `${pd.rel}/${f}`, kind: 'unknown', ...base, week: null, size: size(join(pd.path, f)) });
   }

@@ -17,6 +17,11 @@
  * would pass a cap is counted as `crash/overflow` instead, which is always allowed, so later
  * crashes still show up. Concurrent increments may pass a cap by at most one name per process.
  *
+ * Closed weeks: a listing takes the weeks before the current one from a snapshot (summary.wds,
+ * summary.ts) and does not look at their files. So an increment that lands in a week that is not
+ * the current one any more (its `now` is in an earlier week, or the week ended while it was being
+ * written) removes the snapshot, before the append when it knows and after it in any case.
+ *
  * Cost: reading names.wdn (small: one record per distinct name), hashing one name, and the writes.
  * The week file is read only once the program@version has defined MAX_NAMES_PER_WEEK names.
  */
@@ -42,6 +47,7 @@ import {
 import { nameHash } from './hash.js';
 import { storeDir } from './location.js';
 import type { ProgramId } from './types.js';
+import { dropSummary } from './summary.js';
 import { weekKey } from './week.js';
 
 /** Distinct names one week file may count, `crash/overflow` not included. */
@@ -109,7 +115,11 @@ function increment(dir: string, program: ProgramId, name: string, delta: number,
     defined = lookup(names, bytes, hash).defined;
   }
   if (!defined) append(namesFile, pdir, encodeName(bytes, hash));
+  // A closed week's snapshot must not outlive an append to it (docs/store.md, "Snapshots").
+  const late = week < weekKey(new Date());
+  if (late) dropSummary(pdir);
   append(weekFile, pdir, encodeCount(hash, delta));
+  if (late || week < weekKey(new Date())) dropSummary(pdir);
   return { program: id, name: counted, week, file: weekFile };
 }
 
