@@ -1,24 +1,26 @@
 /**
  * What `stacks` and `counters` share: read the store, filter, sum over the selected weeks, and
- * print for people or as JSON for scripts.
+ * print for people or as JSON for scripts. People get the most frequent DEFAULT_LIMIT counters
+ * and a line saying how many more there are (thousands of stacks are read by nobody, and printing
+ * them was a third of the command's time); --all or --limit N for more, --json for everything.
  */
-import { readTotals } from '../counter/read.js';
+import { compareTotals, readTopTotals } from '../counter/read.js';
 import type { CounterRow, CounterTotal } from '../counter/types.js';
 import { storeDir } from '../counter/location.js';
 import { warn } from '../run/warn.js';
 import { collectWaitingCrashes } from './collect-spool.js';
-import { parseOptions, parseSince, type ParsedOptions } from './options.js';
-import { neutralise, paint, useColour } from './terminal.js';
+import { UsageError, parseOptions, parseSince, type ParsedOptions } from './options.js';
+import { neutralise, paint, useColour, writeStdout } from './terminal.js';
 
 /** A counter summed over the selected weeks (the store's CounterTotal): what --json prints. */
 export type CounterSummary = CounterTotal;
 
-/** Code-unit order: stable across locales, and far cheaper than localeCompare on long names. */
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** How many counters a listing for people shows unless told otherwise. */
+export const DEFAULT_LIMIT = 20;
 
-/** Most frequent first, then by program, version and name. */
+/** Most frequent first, then by program, version and name (code-unit order). */
 export function sortSummaries(totals: CounterSummary[]): CounterSummary[] {
-  return totals.sort((a, b) => b.count - a.count || byText(a.program, b.program) || byText(a.version, b.version) || byText(a.name, b.name));
+  return totals.sort(compareTotals);
 }
 
 /** Per-week rows (as the store holds them) summed into totals; for callers that have rows. */
@@ -55,9 +57,19 @@ export function render(summaries: readonly CounterSummary[], colour: boolean): s
   return blocks.join('\n\n');
 }
 
-export const LISTING_OPTIONS = { values: ['program', 'since'], flags: ['json'] } as const;
+export const LISTING_OPTIONS = { values: ['program', 'since', 'limit'], flags: ['json', 'all'] } as const;
 
-export function listCounters(command: string, argv: readonly string[], usage: string, keep: (name: string) => boolean): number {
+/** `--limit N`: a whole number from 1 on. */
+function parseLimit(value: string): number {
+  if (/^[1-9]\d{0,8}$/.test(value)) return Number(value);
+  throw new UsageError(`--limit takes a whole number from 1 on, not ${JSON.stringify(value)}`);
+}
+
+/**
+ * Lists the counters whose names start with `prefix`. --json prints all of them (or the --limit
+ * most frequent); people get DEFAULT_LIMIT unless --all or --limit says otherwise.
+ */
+export function listCounters(command: string, argv: readonly string[], usage: string, prefix: string): number {
   const options: ParsedOptions = parseOptions(command, argv, LISTING_OPTIONS);
   if (options.flags.has('help')) {
     process.stdout.write(`${usage}\n`);
@@ -66,16 +78,21 @@ export function listCounters(command: string, argv: readonly string[], usage: st
   const sinceValue = options.values.get('since');
   const since = sinceValue === undefined ? undefined : parseSince(sinceValue);
   const programFilter = options.values.get('program');
+  const limitValue = options.values.get('limit');
+  const json = options.flags.has('json');
+  if (limitValue !== undefined && options.flags.has('all')) throw new UsageError(`${command}: --all and --limit exclude each other`);
+  const limit = limitValue !== undefined ? parseLimit(limitValue) : json || options.flags.has('all') ? undefined : DEFAULT_LIMIT;
   collectWaitingCrashes(storeDir());
-  const { totals, damage } = readTotals(storeDir(), { since, program: programFilter });
+  const { totals: summaries, more, damage } = readTopTotals(storeDir(), { since, program: programFilter, prefix, limit, summaries: true });
   for (const line of damage) warn(line);
-  const summaries = sortSummaries(totals.filter((s) => keep(s.name)));
-  if (options.flags.has('json')) {
-    process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
+  if (json) {
+    writeStdout(`${JSON.stringify(summaries, null, 2)}\n`);
   } else if (summaries.length === 0) {
-    process.stdout.write(`no ${command === 'stacks' ? 'crashes' : 'counters'} recorded${programFilter ? ` for ${neutralise(programFilter)}` : ''}${sinceValue ? ` since ${neutralise(sinceValue)}` : ''} (store: ${neutralise(storeDir())})\n`);
+    writeStdout(`no ${command === 'stacks' ? 'crashes' : 'counters'} recorded${programFilter ? ` for ${neutralise(programFilter)}` : ''}${sinceValue ? ` since ${neutralise(sinceValue)}` : ''} (store: ${neutralise(storeDir())})\n`);
   } else {
-    process.stdout.write(`${render(summaries, useColour())}\n`);
+    const colour = useColour();
+    const tail = more > 0 ? `\n\n${paint(colour).dim(`… ${more} more (watchdog ${command} --all, or --limit N)`)}` : '';
+    writeStdout(`${render(summaries, colour)}${tail}\n`);
   }
   return 0;
 }

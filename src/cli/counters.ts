@@ -1,10 +1,11 @@
 /** `watchdog counters`: every counter in the store, stack counters and the others. */
-import { listCounters } from './counter-listing.js';
+import { DEFAULT_LIMIT, listCounters } from './counter-listing.js';
 
-export const COUNTERS_USAGE = `Usage: watchdog counters [--program NAME[@VERSION]] [--since DATE|Nd|Nw] [--json]
+export const COUNTERS_USAGE = `Usage: watchdog counters [--program NAME[@VERSION]] [--since DATE|Nd|Nw] [--all | --limit N] [--json]
 
-Every counter in the store, most frequent first, with the same fields as watchdog stacks.`;
+Every counter in the store, most frequent first, with the same fields and options as watchdog
+stacks (the ${DEFAULT_LIMIT} most frequent unless --all or --limit N; --json prints all).`;
 
 export function counters(argv: readonly string[]): number {
-  return listCounters('counters', argv, COUNTERS_USAGE, () => true);
+  return listCounters('counters', argv, COUNTERS_USAGE, '');
 }

@@ -3,9 +3,9 @@ export const MAIN_USAGE = `watchdog: local, private crash counters for any comma
 
 Usage:
   watchdog [options] -- <command> [args...]   run a command and count its crashes
-  watchdog stacks [--program NAME] [--since WHEN] [--json]
+  watchdog stacks [--program NAME] [--since WHEN] [--all | --limit N] [--json]
                                               recorded crash stacks, most frequent first
-  watchdog counters [--program NAME] [--since WHEN] [--json]
+  watchdog counters [--program NAME] [--since WHEN] [--all | --limit N] [--json]
                                               every counter, stack counters included
   watchdog dump [--json]                      the store as it is on disk
   watchdog env [--json]                       where the store is and which files exist

@@ -1,6 +1,8 @@
 /** The inspection commands as a person or a script uses them. */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMIT } from '../../src/cli/counter-listing.js';
+import { openStore } from '../../src/counter/store.js';
 import { FIXTURES, recorded, tempStore, watchdog } from './cli.js';
 
 const store = tempStore();
@@ -88,5 +90,58 @@ describe('the other commands', () => {
   it('--help and --version', async () => {
     expect(String((await watchdog(['--help'], store.dir)).stdout)).toContain('watchdog [options] -- <command> [args...]');
     expect(String((await watchdog(['--version'], store.dir)).stdout)).toMatch(/^watchdog \d+\.\d+\.\d+$/);
+  });
+});
+
+describe('listings for people: the most frequent first, then how many more', () => {
+  const many = tempStore();
+  afterAll(() => many.remove());
+  const CLOSED = new Date('2025-03-05T12:00:00Z'); // a week long closed
+  beforeAll(() => {
+    const store = openStore(many.dir);
+    const tool = { name: 'many-stacks', version: '1.0.0' };
+    // 25 stacks counted 1 to 25 times, half in a closed week; one counter that is not a crash.
+    for (let i = 1; i <= 25; i++) {
+      store.increment(tool, `crash/crash\nsrc/s${i}.ts:f:+${i}`, Math.ceil(i / 2), CLOSED);
+      store.increment(tool, `crash/crash\nsrc/s${i}.ts:f:+${i}`, Math.floor(i / 2) || 1);
+    }
+    store.increment(tool, 'other/counter', 1000);
+  });
+  const blocks = (out: string): string[] => out.trimEnd().split('\n\n');
+
+  it(`stacks shows ${DEFAULT_LIMIT}, then a line saying how many more and how to see them`, async () => {
+    const run = await watchdog(['stacks'], many.dir);
+    expect(run.exitCode).toBe(0);
+    const b = blocks(String(run.stdout));
+    expect(b).toHaveLength(DEFAULT_LIMIT + 1);
+    expect(b[0]).toMatch(/^25 {2}many-stacks@1\.0\.0 {2}2025-W10\.\.\d{4}-W\d\d \(2 weeks\)\n {4}crash\/crash\n {6}src\/s25\.ts:f:\+25$/);
+    expect(b[DEFAULT_LIMIT]).toBe('… 5 more (watchdog stacks --all, or --limit N)');
+    // The snapshot of the closed week was written on the way.
+    const env = JSON.parse(String((await watchdog(['env', '--json'], many.dir)).stdout)) as { files: { path: string; kind: string }[] };
+    expect(env.files.filter((f) => f.kind === 'summary').map((f) => f.path)).toEqual(['counters/many-stacks@1.0.0/summary.wds']);
+    expect(String((await watchdog(['dump'], many.dir)).stdout)).toMatch(/summary\.wds: \d+ bytes\n +0 {2}snapshot taken .*: 1 closed week, 2025-W10\.\.2025-W10/);
+    expect(String((await watchdog(['stacks'], many.dir)).stdout)).toBe(String(run.stdout));
+  });
+
+  it('--limit N shows N, --all shows every one, --json prints them all', async () => {
+    const three = blocks(String((await watchdog(['stacks', '--limit', '3'], many.dir)).stdout));
+    expect(three.map((b) => b.split(' ')[0])).toEqual(['25', '24', '23', '…']);
+    expect(three[3]).toBe('… 22 more (watchdog stacks --all, or --limit N)');
+    const all = blocks(String((await watchdog(['stacks', '--all'], many.dir)).stdout));
+    expect(all).toHaveLength(25);
+    expect(all.every((b) => !b.startsWith('…'))).toBe(true);
+    expect(JSON.parse(String((await watchdog(['stacks', '--json'], many.dir)).stdout))).toHaveLength(25);
+    expect(JSON.parse(String((await watchdog(['stacks', '--json', '--limit', '2'], many.dir)).stdout))).toHaveLength(2);
+    const counters = blocks(String((await watchdog(['counters'], many.dir)).stdout));
+    expect(counters[0]).toMatch(/^1000 {2}many-stacks@1\.0\.0 {2}\d{4}-W\d\d\n {6}other\/counter$/);
+    expect(counters[DEFAULT_LIMIT]).toBe('… 6 more (watchdog counters --all, or --limit N)');
+  });
+
+  it('rejects a bad --limit, and --all with --limit, with one line and status 2', async () => {
+    for (const args of [['--limit', '0'], ['--limit', 'x'], ['--limit', '-3'], ['--all', '--limit', '3']]) {
+      const run = await watchdog(['stacks', ...args], many.dir);
+      expect(run.exitCode, args.join(' ')).toBe(2);
+      expect(String(run.stderr)).toMatch(/^watchdog: [^\n]*(--limit takes a whole number from 1 on|--all and --limit exclude each other)[^\n]*$/);
+    }
   });
 });
