@@ -1,0 +1,71 @@
+/**
+ * The wrapped tool's status, reproduced exactly: every exit code 0-255 and death by each signal
+ * a tool dies of, as a shell sees it (`$?`, and the shell's own "Killed"/"Segmentation fault"
+ * line), and as waitpid() reports it to a parent.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { CLI, tempDir } from './helpers.js';
+
+/** Runs `script` with bash in its own session; stdout and stderr. */
+function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', () => resolve({ stdout, stderr }));
+  });
+}
+
+describe('every exit status 0-255', () => {
+  it('a shell sees the same $? through the watchdog (4 shells, each looping over a quarter)', { timeout: 120_000 }, async () => {
+    const store = tempDir();
+    const env = { ...process.env, WATCHDOG_DIR: store.dir, CLI, NODE: process.execPath };
+    // Each shell prints "<n> <status>" per code; the test checks all 256 are there.
+    const loop = (from: number) => `for n in $(seq ${from} 4 255); do "$NODE" "$CLI" -- sh -c "exit $n"; echo "$n $?"; done`;
+    const outs = await Promise.all([0, 1, 2, 3].map((from) => bash(loop(from), env)));
+    store.remove();
+    const seen = new Map<number, number>();
+    for (const { stdout, stderr } of outs) {
+      expect(stderr).toBe(''); // the watchdog said nothing: no crash, no trouble
+      for (const line of stdout.trim().split('\n')) {
+        const [n, status] = line.split(' ').map(Number) as [number, number];
+        seen.set(n, status);
+      }
+    }
+    expect(seen.size).toBe(256);
+    const wrong = [...seen].filter(([n, status]) => n !== status);
+    expect(wrong).toEqual([]);
+  });
+});
+
+const SIGNALS = ['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGTERM', 'SIGKILL', 'SIGINT'] as const;
+
+/** bash's report of a death without the pid: `Segmentation fault      "$@"`. */
+function deathLine(stderr: string): string {
+  return stderr.replace(/^(.*): line \d+: +\d+ /gm, '$1: ');
+}
+
+describe('death by a signal', () => {
+  it.each(SIGNALS)('%s: the same $? and the same line from the shell, the same signal for waitpid', async (signal) => {
+    const store = tempDir();
+    const env = { ...process.env, WATCHDOG_DIR: store.dir, CLI, NODE: process.execPath };
+    const number = signal.slice(3);
+    // No core files either way: the comparison is of statuses, not of dumps.
+    // Both run through one function, so bash names the same command text in its report.
+    const plain = await bash(`ulimit -c 0; run() { "$@"; }; run sh -c 'kill -${number} $$'; echo "status $?"`, env);
+    const wrapped = await bash(`ulimit -c 0; run() { "$@"; }; run "$NODE" "$CLI" -- sh -c 'kill -${number} $$'; echo "status $?"`, env);
+    expect(wrapped.stdout).toBe(plain.stdout);
+    expect(plain.stdout).toMatch(/^status 1[2-5]\d\n$/);
+    expect(deathLine(wrapped.stderr)).toBe(deathLine(plain.stderr));
+
+    // And for a parent that waits: killed by that signal, no exit code.
+    const direct = spawnSync(process.execPath, [CLI, '--', 'sh', '-c', `kill -${number} $$`], { env, stdio: 'ignore' });
+    expect(direct.signal).toBe(signal);
+    expect(direct.status).toBeNull();
+    store.remove();
+  });
+});
