@@ -1,0 +1,135 @@
+/**
+ * A child that abuses the crash channel: floods it (100 MB, and without end from a grandchild
+ * that outlives the child), never closes it, or closes it at once. The watchdog's memory stays
+ * bounded (its peak resident set, VmHWM, polled from /proc while it runs, and the kernel's
+ * maximum RSS for the process from GNU time where it exists), it never waits for a descendant
+ * that holds the channel, and the child's exit status comes out unchanged.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectPrivate, finished, listing, peakRss, sleep, startWatchdog, tempDir } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+const PEAK_MIB = 150;
+const hasGnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { stdio: 'ignore' }).status === 0;
+
+function program(name: string, source: string): string {
+  const file = join(tmp.dir, name);
+  writeFileSync(file, source);
+  return file;
+}
+
+/** Floods the channel with `mb` MiB in 1 MiB writes, then exits with `status`. */
+const flood = (mb: number, status: number): string =>
+  program(
+    `flood-${mb}-${status}.js`,
+    `const fs = require('fs'); const fd = Number(process.env.WATCHDOG_CRASH_FD); const chunk = Buffer.alloc(1 << 20, 'x');
+for (let i = 0; i < ${mb}; i++) fs.writeSync(fd, chunk);
+process.exit(${status});\n`,
+  );
+
+describe('a child that floods the channel', () => {
+  it(`100 MB on the channel: the watchdog peaks under ${PEAK_MIB} MiB, says one line, and exits with the child status`, async () => {
+    const store = join(tmp.dir, 'flood');
+    const run = startWatchdog(['--', 'node', flood(100, 3)], store);
+    const peak = await peakRss(run.child.pid!, run.exited);
+    const end = await finished(run);
+    console.log(`channel-abuse: 100 MB flood, watchdog VmHWM ${peak.toFixed(1)} MiB`);
+    expect(end.code).toBe(3);
+    expect(end.stderr).toMatch(/^watchdog: crash output was 104857600 bytes; kept the first 1048576\n$/);
+    expect(peak).toBeGreaterThan(10); // the poll saw the process
+    expect(peak).toBeLessThan(PEAK_MIB);
+    const l = await listing(store);
+    expect(l.counters.map((c) => [c.name, c.count])).toEqual([['crash/unparsed', 1]]);
+  });
+
+  it.skipIf(!hasGnuTime)(`the same, measured by the kernel for the whole process (GNU time, max RSS): under ${PEAK_MIB} MiB`, () => {
+    const r = spawnSync('/usr/bin/time', ['-f', 'maxrss %M', process.execPath, join(import.meta.dirname, '../../dist/cli.cjs'), '--', 'node', flood(100, 4)], {
+      env: { ...process.env, WATCHDOG_DIR: join(tmp.dir, 'flood-time') },
+      encoding: 'utf8',
+    });
+    const kib = Number(/maxrss (\d+)/.exec(r.stderr)?.[1]);
+    console.log(`channel-abuse: 100 MB flood, watchdog max RSS ${(kib / 1024).toFixed(1)} MiB (rusage)`);
+    expect(r.stderr).toMatch(/Command exited with non-zero status 4/);
+    expect(kib / 1024).toBeLessThan(PEAK_MIB);
+  });
+
+  it('a grandchild that holds the channel and floods it without end: the watchdog leaves when the child does, bounded', async () => {
+    const child = program(
+      'endless.js',
+      `const { spawn } = require('child_process'); const fd = Number(process.env.WATCHDOG_CRASH_FD);
+const g = spawn(process.execPath, ['-e', "const fs = require('fs'); const b = Buffer.alloc(1 << 16, 'y'); for (;;) { try { fs.writeSync(3, b); } catch (e) { if (e.code !== 'EAGAIN') process.exit(0); } }"], { stdio: ['ignore', 'ignore', 'ignore', fd], detached: true });
+process.stdout.write('grandchild ' + g.pid + '\\n');
+g.unref();
+setTimeout(() => process.exit(6), 1500);\n`,
+    );
+    const store = join(tmp.dir, 'endless');
+    const run = startWatchdog(['--', 'node', child], store);
+    const grandchild = Number((await run.waitFor(/^grandchild (\d+)/m))[1]);
+    const t0 = Date.now();
+    const peak = await peakRss(run.child.pid!, run.exited);
+    const end = await finished(run);
+    const waited = Date.now() - t0;
+    try {
+      process.kill(grandchild, 'SIGKILL');
+    } catch {
+      // it stopped when the channel closed (EPIPE)
+    }
+    console.log(`channel-abuse: endless grandchild flood, watchdog VmHWM ${peak.toFixed(1)} MiB, exited ${waited} ms after the grandchild started`);
+    expect(end.code).toBe(6);
+    expect(peak).toBeLessThan(PEAK_MIB);
+    expect(waited).toBeLessThan(10_000);
+    expect(end.stderr).toMatch(/^watchdog: crash output was \d+ bytes; kept the first 1048576\n$/);
+  });
+
+  it('a child that keeps the channel open, writing nothing, and exits 0: nothing recorded, nothing said', async () => {
+    const child = program('idle.js', `setTimeout(() => process.exit(0), 300);\n`);
+    const end = await finished(startWatchdog(['--', 'node', child], join(tmp.dir, 'idle')));
+    expect(end).toMatchObject({ code: 0, signal: null, stderr: '' });
+    expect(existsSync(join(tmp.dir, 'idle', 'counters'))).toBe(false);
+  });
+});
+
+describe('a child that closes the channel at once', () => {
+  it('and then crashes: the status is unchanged, and the crash is counted once (through the spool)', async () => {
+    const child = program('closes.js', `require('fs').closeSync(3);\nfunction afterClose() { throw new Error('closed secret'); }\nsetTimeout(afterClose, 100);\n`);
+    const store = join(tmp.dir, 'closes');
+    const end = await finished(startWatchdog(['--', 'node', child], store));
+    expect(end.code).toBe(1);
+    expect(end.stderr).toMatch(/closed secret/);
+    expect(end.stderr).not.toMatch(/^watchdog:/m);
+    const l = await listing(store);
+    expect(l.counters.map((c) => [c.name.split('\n')[1], c.count])).toEqual([['closes.js:afterClose:+0', 1]]);
+    expectPrivate(store, ['closed secret']);
+  });
+
+  it('and exits 0, or 2, or dies of SIGTERM: exactly that, nothing recorded', async () => {
+    for (const [how, expectStatus] of [
+      ['process.exit(0)', { code: 0, signal: null }],
+      ['process.exit(2)', { code: 2, signal: null }],
+      ["process.kill(process.pid, 'SIGTERM')", { code: null, signal: 'SIGTERM' }],
+    ] as const) {
+      const child = program(`closes-${expectStatus.code}.js`, `require('fs').closeSync(3);\nsetTimeout(() => { ${how}; }, 50);\n`);
+      const store = join(tmp.dir, `closes-${expectStatus.code}`);
+      const end = await finished(startWatchdog(['--', 'node', child], store));
+      expect({ code: end.code, signal: end.signal }).toEqual(expectStatus);
+      expect(end.stderr).toBe('');
+      expect(existsSync(join(store, 'counters'))).toBe(false);
+    }
+  });
+
+  it('a shell child that closes fd 3 (exec 3>&-) before a Node grandchild crashes: the status is unchanged', async () => {
+    const crash = program('sh-crash.js', `function shCrash() { throw new Error('x'); }\nshCrash();\n`);
+    const store = join(tmp.dir, 'sh-closes');
+    const end = await finished(startWatchdog(['--', 'sh', '-c', `exec 3>&-; node ${crash}`], store));
+    expect(end.code).toBe(1);
+    expect(end.stderr).not.toMatch(/^watchdog:/m);
+    await sleep(50);
+    const l = await listing(store);
+    expect(l.counters.map((c) => c.count)).toEqual([1]);
+  });
+});
