@@ -94,6 +94,42 @@ setTimeout(() => process.exit(6), 1500);\n`,
   });
 });
 
+describe('hostile text on the channel, through the whole crash path', () => {
+  const MIB = 1 << 20;
+  const cases: [string, string][] = [
+    ['a mebibyte of V8 frames (40,000 `at` lines)', `Error: x\n${'    at f (/app/a.js:1:1)\n'.repeat(42_000)}`],
+    ['one line of a mebibyte', 'x'.repeat(MIB)],
+    ['a record nested 400,000 deep', `{"watchdog":1,"kind":${'['.repeat(400_000)}${']'.repeat(400_000)}}\n`],
+    ['a record of 9,000 frames (under the 1 MiB kept) with __proto__ keys', `{"watchdog":1,"__proto__":{"polluted":1},"kind":"uncaughtException","frames":[${Array(9_000).fill('{"__proto__":{"fn":"polluted"},"file":"/app/a.js","fn":"f","line":1,"col":1,"encLine":1,"encCol":1}').join(',')}],"pid":1}\n`],
+    ['invalid UTF-8, NULs and escapes', Buffer.from(Array.from({ length: 200_000 }, (_, i) => [0xff, 0x00, 0x1b, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0x0a][i % 9]!)).toString('latin1')],
+  ];
+
+  it.each(cases)('%s: the status passes through, recorded in bounded time and memory', async (name, text) => {
+    const file = program(`text-${Math.random().toString(36).slice(2)}.txt`, text);
+    const child = program(`writes-${Math.random().toString(36).slice(2)}.js`, `const fs = require('fs'); fs.writeSync(3, fs.readFileSync(${JSON.stringify(file)}, 'latin1'), null, 'latin1'); process.exit(9);\n`);
+    const store = join(tmp.dir, `text-${Math.random().toString(36).slice(2)}`);
+    const t0 = Date.now();
+    const run = startWatchdog(['--', 'node', child], store);
+    const peak = await peakRss(run.child.pid!, run.exited);
+    const end = await finished(run);
+    const ms = Date.now() - t0;
+    console.log(`channel-abuse: ${name}: ${ms} ms, VmHWM ${peak.toFixed(1)} MiB`);
+    expect(end.code).toBe(9);
+    expect(end.stderr).not.toMatch(/^watchdog: could not/m);
+    expect(ms).toBeLessThan(10_000);
+    expect(peak).toBeLessThan(PEAK_MIB);
+    const l = await listing(store);
+    expect(l.code).toBe(0);
+    expect(l.counters.reduce((n, c) => n + c.count, 0)).toBe(1);
+    for (const c of l.counters) {
+      expect(c.name.split('\n').length).toBeLessThanOrEqual(18);
+      expect(c.name).not.toContain('polluted');
+    }
+    if (name.includes('__proto__')) expect(l.counters[0]!.name).toBe(['crash/crash', ...Array(16).fill('a.js:f:+0')].join('\n'));
+    expectPrivate(store);
+  });
+});
+
 describe('a child that closes the channel at once', () => {
   it('and then crashes: the status is unchanged, and the crash is counted once (through the spool)', async () => {
     const child = program('closes.js', `require('fs').closeSync(3);\nfunction afterClose() { throw new Error('closed secret'); }\nsetTimeout(afterClose, 100);\n`);
