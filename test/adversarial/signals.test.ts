@@ -121,6 +121,32 @@ describe('a child that will not stop', () => {
   });
 });
 
+describe('signals the caller made the command ignore', () => {
+  /** The ignored-signal mask a command run as `how` sees, plain and under the watchdog. */
+  function ignored(how: (command: string) => string): { plain: string; wrapped: string } {
+    const probe = `sh -c "grep SigIgn /proc/\\$\\$/status"`;
+    const run = (command: string): string =>
+      spawnSync('sh', ['-c', how(command)], { env: { ...process.env, WATCHDOG_DIR: tmp.dir, CLI, NODE: process.execPath }, encoding: 'utf8' }).stdout.trim();
+    return { plain: run(probe), wrapped: run(`"$NODE" "$CLI" -- ${probe}`) };
+  }
+
+  // Known gap (reported with issue 5): Node resets every signal disposition when it starts, and
+  // libuv again in the children it spawns, so what nohup (SIGHUP) or a non-interactive shell's
+  // `&` (SIGINT, SIGQUIT) made the command ignore is lost under the watchdog: `nohup watchdog --
+  // make` dies at hang-up. Kept as failing expectations until the run path preserves them.
+  it.fails('nohup: the command still ignores SIGHUP', () => {
+    const { plain, wrapped } = ignored((c) => `nohup ${c} 2>/dev/null`);
+    expect(plain).toMatch(/^SigIgn:\s+0*1$/);
+    expect(wrapped).toBe(plain);
+  });
+
+  it.fails('a background job of a non-interactive shell: the command still ignores SIGINT and SIGQUIT', () => {
+    const { plain, wrapped } = ignored((c) => `${c} & wait`);
+    expect(plain).toMatch(/^SigIgn:\s+0*6$/);
+    expect(wrapped).toBe(plain);
+  });
+});
+
 describe('the watchdog never exits before its child', () => {
   /** Each case: how the child ends; the child prints `ready <pid>` first. */
   const cases: { name: string; script: string; act: (run: ReturnType<typeof startWatchdog>, pid: number) => void; expect: { code: number | null; signal: string | null } }[] = [

@@ -139,6 +139,34 @@ require('fs').writeFileSync(out + '.ready', '1'); setInterval(() => {}, 1000);\n
     expect(existsSync(join(file('store'), 'counters'))).toBe(false);
   });
 
+  it('Ctrl-Z stops the job, fg resumes it, Ctrl-C ends it with $? 130, as without the watchdog', async () => {
+    const program = file('ticks.js');
+    writeFileSync(program, `const fs = require('fs'); const out = process.argv[2]; fs.writeFileSync(out, ''); setInterval(() => fs.appendFileSync(out, '.'), 50);\n`);
+    const current = (): string => tmux('display-message', '-p', '-t', SESSION, '#{pane_current_command}').trim();
+    for (const [tag, prefix] of [['plain', ''], ['watchdog', `${W} `]] as const) {
+      const ticks = file(`ticks-${tag}`);
+      type(`${prefix}${NODE} ${program} ${ticks}`);
+      await until(() => read(`ticks-${tag}`).length >= 3, 'ticks');
+      tmux('send-keys', '-t', SESSION, 'C-z');
+      await until(() => current() === 'bash', 'bash after Ctrl-Z');
+      // Stopped: no tick for a while, and bash lists it as a stopped job.
+      await sleep(200);
+      const stoppedAt = read(`ticks-${tag}`).length;
+      await sleep(400);
+      expect(read(`ticks-${tag}`).length, tag).toBe(stoppedAt);
+      type(`jobs > ${file(`jobs-${tag}`)}`);
+      await until(() => read(`jobs-${tag}`).length > 0, 'jobs');
+      expect(read(`jobs-${tag}`), tag).toMatch(/Stopped/);
+      type('fg');
+      await until(() => read(`ticks-${tag}`).length >= stoppedAt + 3, 'ticks after fg');
+      tmux('send-keys', '-t', SESSION, 'C-c');
+      await until(() => current() === 'bash', 'bash after Ctrl-C');
+      type(`echo $? > ${file(`ticks-${tag}.status`)}`);
+      await until(() => read(`ticks-${tag}.status`).endsWith('\n'), 'status');
+      expect(Number(read(`ticks-${tag}.status`)), tag).toBe(130);
+    }
+  });
+
   it('resize: the child gets one SIGWINCH and sees the new width', async () => {
     const program = file('winch.js');
     writeFileSync(
