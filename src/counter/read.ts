@@ -15,13 +15,14 @@
  * names.wdn must be read again after the week files whenever an increment's name was not found:
  * the definition may have been appended after the first read.
  *
- * Snapshots (summary.ts; with the `summaries` option): the closed weeks of a program@version come
- * from its summary.wds when it is intact and still describes the files, so a listing reads one
- * snapshot, names.wdn and the current week's file instead of every week file. Names defined before
- * the snapshot are then checked and decoded only when asked for (Names.name), and names.wdn is
- * decoded only from where the snapshot stopped. Whatever a snapshot gives is what reading the
- * files would give, damage lines included; a snapshot that turns out not to match is ignored and
- * written again.
+ * Snapshots (summary.ts; with the `summaries` option). A program@version whose summary.wds is
+ * intact and describes its files is read on the fast path (fastScan): the snapshot's totals are
+ * taken over with typed-array copies, and only what was appended since to the current week's file
+ * and to names.wdn is read; names are checked and decoded only when shown (Names.name). Otherwise
+ * the slow path (slowScan) reads week by week, closed weeks from the snapshot's per-week sums where
+ * it has them, and writes a new snapshot when the one there is missing or stale. Either way the
+ * result is what reading the files gives, damage lines included; a snapshot that turns out not to
+ * match is ignored and written again.
  *
  * Speed (docs/store.md has numbers): one reusable buffer for week files and one read() per file;
  * the inner loop (format.ts sumCounts) reads aligned words, maps the 8-byte hash to a small index
@@ -33,9 +34,9 @@ import { sep } from 'node:path';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { reason } from './errors.js';
 import { FileReader, NAMES_FILE, SUMMARY_FILE, programDirs, programFiles, weekFileName, type ProgramDir, type ProgramFiles } from './files.js';
-import { MAX_NAME_BYTES, NAME_OVERHEAD, Records, decodeNames, describeDamage, sumCounts, validName, word } from './format.js';
+import { MAX_NAME_BYTES, NAME_OVERHEAD, Records, decodeCounts, decodeNames, describeDamage, sumCounts, validName, word } from './format.js';
 import { nameHash } from './hash.js';
-import { closeSummary, count2, dropSummary, encodeSummary, headWords, loadSummary, removeStaleTemps, summaryEntries, summaryHashes, writeSummary, type Summary } from './summary.js';
+import { closeSummary, count2, dropSummary, encodeSummary, headWords, loadSummary, removeStaleTemps, summaryEntries, writeSummary, type Summary, type SummaryWeekContent } from './summary.js';
 import { HashIndex } from './table.js';
 import type { CounterRow, CounterTotal, ProgramId } from './types.js';
 import { weekKey } from './week.js';
@@ -52,9 +53,9 @@ export interface ReadOptions {
 
 export interface TotalsOptions extends ReadOptions {
   /**
-   * Take the closed weeks from each program@version's snapshot (summary.wds) where it is valid,
-   * and write the snapshot where it is missing or stale and the directory is writable. The
-   * results are the same either way. Off by default: the library reads the week files themselves.
+   * Take what each program@version's snapshot (summary.wds) holds where it is valid, and write
+   * the snapshot where it is missing or stale and the directory is writable. The results are the
+   * same either way. Off by default: the library reads the week files themselves.
    */
   summaries?: boolean;
 }
@@ -162,6 +163,12 @@ function context(use: boolean, write: boolean): Context {
   return { use, write, now, current: weekKey(new Date(now)) };
 }
 
+/**
+ * A snapshot is written again, on the slow path, once this much has been appended to the current
+ * week or to names.wdn since it was taken: listings then stay on the fast path with short tails.
+ */
+const REFRESH_BYTES = 32 * 1024;
+
 function scanStore(dir: string, options: ReadOptions, ctx: Context, sink: () => Sink): string[] {
   const from = sinceKey(options.since);
   const damage: string[] = [];
@@ -174,11 +181,11 @@ function scanStore(dir: string, options: ReadOptions, ctx: Context, sink: () => 
     if (selected.length === 0) continue;
     const mark = damage.length;
     try {
-      scanProgram(pd, files, selected, readers, damage, sink(), ctx, ctx.use && files.summary);
+      scanProgram(pd, files, selected, readers, damage, sink, ctx, ctx.use && files.summary);
     } catch (e) {
       if (!(e instanceof SummaryMismatch)) throw e;
       damage.length = mark;
-      scanProgram(pd, files, selected, readers, damage, sink(), ctx, false);
+      scanProgram(pd, files, selected, readers, damage, sink, ctx, false);
     }
   }
   return damage;
@@ -208,18 +215,20 @@ class Names {
   readonly index = new HashIndex();
   /**
    * Name by index: the name once decoded; null while an increment's hash has no definition;
-   * undefined for a definition known from a snapshot, at `def[i]` of names.wdn, not decoded yet.
+   * undefined for a definition a snapshot gave, not read yet.
    */
   readonly list: (string | null | undefined)[] = [];
-  /** Byte offset of each index's definition in names.wdn, -1 if none (grown by `room`). */
+  /** Byte offset of each index's definition in names.wdn, -1 if none (grown by `room`; slow path). */
   def = new Int32Array(64);
-  /** First 8 bytes of the names a snapshot gave (indices below `heads`), for prefix filters. */
-  head0: Int32Array | null = null;
-  head1: Int32Array | null = null;
-  heads = 0;
+  /** The snapshot the names came from (fast path): its definitions part and hash table, taken when needed. */
+  private snap: Summary | null = null;
+  private indexed = true;
+  /** First 8 bytes of the names below `heads` (from the snapshot), two words each. */
+  private head: Int32Array | null = null;
+  private heads = 0;
   /** names.wdn, and a descriptor on it while definitions may still be read from it. */
-  file = '';
-  fd = -1;
+  readonly file: string;
+  private fd = -1;
   /** Bytes of names.wdn read (all of them at the last load), and its last word. */
   size = 0;
   last = 0;
@@ -243,6 +252,7 @@ class Names {
   }
 
   private add(lo: number, hi: number, name: string | null, def: number): number {
+    this.lookups();
     const i = this.list.length;
     this.room(i + 1);
     this.index.add(lo, hi, i);
@@ -256,34 +266,41 @@ class Names {
   }
 
   /**
-   * Takes over the names of a snapshot (before anything else): index i of the snapshot is index i
-   * here. False if its table cannot be taken over.
+   * Takes the names of a snapshot (before anything else): index i of the snapshot is index i
+   * here, its name read from names.wdn when asked for. Its hash table is taken over only when a
+   * hash has to be looked up.
    */
-  fromSummary(s: Summary): boolean {
-    const n = s.n;
-    if (!this.index.adopt(s.slotLo, s.slotHi, s.slotVal, n)) return false;
-    this.def = s.def.slice();
-    this.head0 = s.head0.slice();
-    this.head1 = s.head1.slice();
-    this.heads = n;
-    this.list.length = n; // holes read as undefined: defined, not decoded yet
-    const def = this.def;
-    for (let i = 0; i < n; i++) {
-      if (def[i]! >= 0) continue;
+  fromSummary(s: Summary): void {
+    this.snap = s;
+    this.indexed = false;
+    this.head = s.heads;
+    this.heads = s.n;
+    this.list.length = s.n; // holes read as undefined: defined, not read yet
+    const nl = s.nameless;
+    for (let k = 0; k < nl.length; k++) {
+      const i = nl[k]!;
       this.list[i] = null;
       this.placeholders.push(i);
       this.unnamed.push(0);
     }
-    return true;
+  }
+
+  /** Makes `index` usable: takes over the snapshot's hash table the first time. */
+  lookups(): void {
+    if (this.indexed) return;
+    const t = this.snap!.table();
+    if (t === null || !this.index.adopt(t.lo, t.hi, t.val, this.snap!.n)) throw new SummaryMismatch();
+    this.indexed = true;
   }
 
   /** For a snapshot whose names are not used: its index to ours, by hash. */
   mapSummary(s: Summary): Int32Array {
-    const { lo, hi } = summaryHashes(s);
+    const d = s.defs();
+    if (d === null) throw new SummaryMismatch();
     const map = new Int32Array(s.n);
     for (let i = 0; i < s.n; i++) {
-      const j = this.index.get(lo[i]!, hi[i]!);
-      map[i] = j >= 0 ? j : this.placeholder(lo[i]!, hi[i]!);
+      const j = this.index.get(d.lo[i]!, d.hi[i]!);
+      map[i] = j >= 0 ? j : this.placeholder(d.lo[i]!, d.hi[i]!);
     }
     return map;
   }
@@ -319,6 +336,15 @@ class Names {
       return false;
     }
     if (reader.length < 4 || word(reader.buf, 0) !== last) return false;
+    if (reader.length === 4) {
+      // Nothing appended since: intact as far as the snapshot saw.
+      this.size = from;
+      this.last = last;
+      this.damage = '';
+      this.intact = true;
+      return true;
+    }
+    this.lookups();
     this.decode(reader.buf, 4, reader.length, from - 4, r);
     return true;
   }
@@ -357,23 +383,32 @@ class Names {
   name(i: number): string {
     const n = this.list[i];
     if (typeof n === 'string') return n;
-    if (n === null) throw new Error(`name ${i} has no definition`); // resolve() maps these away
+    const d = this.snap?.defs();
+    if (n === null || i >= this.heads || !d) throw new SummaryMismatch();
     let got = 0;
     try {
       if (this.fd < 0) this.fd = openSync(this.file, 'r');
-      got = readSync(this.fd, DEF_BUF, 0, DEF_BUF.length, this.def[i]!);
+      got = readSync(this.fd, DEF_BUF, 0, DEF_BUF.length, d.def[i]!);
     } catch {
       throw new SummaryMismatch();
     }
     const b = DEF_BUF;
-    if (validName(b, 0, got) === 0 || this.index.get(word(b, 8), word(b, 12)) !== i) throw new SummaryMismatch();
+    if (validName(b, 0, got) === 0 || word(b, 8) !== d.lo[i] || word(b, 12) !== d.hi[i]) throw new SummaryMismatch();
     const s = b.toString('utf8', 16, 16 + (word(b, 4) >>> 0));
     this.list[i] = s;
     return s;
   }
 
-  /** Closes names.wdn. */
+  /** Closes names.wdn, but not the snapshot: the caller goes on with it. */
+  release(): void {
+    this.snap = null;
+    this.close();
+  }
+
+  /** Closes names.wdn, and the snapshot the names came from. */
   close(): void {
+    if (this.snap !== null) closeSummary(this.snap);
+    this.snap = null;
     if (this.fd < 0) return;
     try {
       closeSync(this.fd);
@@ -393,32 +428,23 @@ class Names {
     if (prefix === '') return ids as number[];
     const bytes = Buffer.alloc(8);
     const len = bytes.write(prefix, 'utf8');
-    const fast = len === prefix.length && len <= 8 && !prefix.includes('\0') && this.heads > 0;
-    const p0 = bytes.readInt32LE(0), p1 = bytes.readInt32LE(4);
+    if (len !== prefix.length || len > 8 || prefix.includes('\0') || this.heads === 0) return ids.filter((i) => this.name(i).startsWith(prefix));
     const m0 = len >= 4 ? -1 : (1 << (8 * len)) - 1;
     const m1 = len >= 8 ? -1 : len <= 4 ? 0 : (1 << (8 * (len - 4))) - 1;
-    const { list, head0, head1, heads } = this;
-    const out: number[] = [];
-    for (let k = 0; k < ids.length; k++) {
-      const i = ids[k]!;
-      const yes = fast && i < heads && list[i] === undefined ? (head0![i]! & m0) === p0 && (head1![i]! & m1) === p1 : this.name(i).startsWith(prefix);
-      if (yes) out.push(i);
-    }
+    const others: number[] = [];
+    const out = headMatches(ids, this.list, this.head!, this.heads, bytes.readInt32LE(0), bytes.readInt32LE(4), m0, m1, others);
+    // Names decoded already, or not from the snapshot, are compared as text.
+    for (const i of others) if (this.name(i).startsWith(prefix)) out.push(i);
     return out;
   }
 
-  /** First 8 bytes of every name, for a new snapshot (decoded names are encoded again). */
+  /** First 8 bytes of every name, for a new snapshot (slow path: every name is decoded). */
   headsFor(n: number): { head0: Int32Array; head1: Int32Array } {
     const head0 = new Int32Array(n);
     const head1 = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const name = this.list[i];
-      if (name === undefined && i < this.heads) {
-        head0[i] = this.head0![i]!;
-        head1[i] = this.head1![i]!;
-      } else if (typeof name === 'string') {
-        [head0[i], head1[i]] = headWords(name);
-      }
+      if (typeof name === 'string') [head0[i], head1[i]] = headWords(name);
     }
     return { head0, head1 };
   }
@@ -436,6 +462,11 @@ class Names {
     }
   }
 
+  /** Whether some increments have no definition yet. */
+  unresolved(): boolean {
+    return this.placeholders.some((i, j) => this.list[i] === null && this.unnamed[j]! > 0);
+  }
+
   /**
    * After the last load: sends every index still without a name to UNKNOWN_NAME's index (added
    * if needed, shared with a real definition of that name). Describes them, or '' if none.
@@ -451,6 +482,7 @@ class Names {
     });
     if (missing === 0) return { canon: null, what: '' };
     const h = nameHash(Buffer.from(UNKNOWN_NAME));
+    this.lookups();
     let u = this.index.get(word(h, 0), word(h, 4));
     if (u < 0) u = this.add(word(h, 0), word(h, 4), UNKNOWN_NAME, -1);
     this.list[u] = UNKNOWN_NAME;
@@ -461,6 +493,24 @@ class Names {
   }
 }
 
+/**
+ * The ids whose snapshot heads match (head & mask === prefix word); ids whose names are not
+ * undecoded snapshot names go to `others`, for the caller to compare as text. One small loop: it
+ * runs over every counted name of every program.
+ */
+function headMatches(ids: readonly number[], list: readonly (string | null | undefined)[], head: Int32Array, heads: number, p0: number, p1: number, m0: number, m1: number, others: number[]): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < ids.length; k++) {
+    const i = ids[k]!;
+    if (i < heads && list[i] === undefined) {
+      if ((head[2 * i]! & m0) === p0 && (head[2 * i + 1]! & m1) === p1) out.push(i);
+    } else {
+      others.push(i);
+    }
+  }
+  return out;
+}
+
 /** Where a program directory's sums go, week by week. */
 interface Sink {
   /** Called once before the weeks: the program and its week keys (ascending). */
@@ -468,133 +518,276 @@ interface Sink {
   /** The sums of week `w` by name index in `acc[0, top)`; must leave `acc[0, top)` zeroed. */
   week(w: number, acc: Float64Array, top: number): void;
   /**
-   * The totals of a snapshot's weeks, which are weeks 0 to (its weeks - 1) here; called before
-   * week(). `map` takes its name indices to ours (null: the same), all below `size`. Only
-   * TotalSink takes it.
+   * The totals of a snapshot whose weeks are weeks 0 to (its weeks - 1) here and whose name
+   * indices are ours; called first. Only TotalSink takes it.
    */
-  summary?(s: Summary, map: Int32Array | null, size: number): void;
+  summary?(s: Summary): void;
   /** Called once at the end: the names, and where each index is reported (canon[i] !== i for nameless ones). */
   finish(names: Names, canon: Int32Array | null): void;
 }
 
-/** One closed week as a new snapshot holds it. */
-interface WeekSummary {
-  key: string;
-  size: number;
-  damage: string;
-  entries: Int32Array;
-}
-
 /**
- * Reads one program directory: names.wdn, then each selected week file (or a snapshot's sums for
- * the closed ones), then names.wdn again if some increment had no definition. Damage lines go to
- * `damage`, sums to `sink`. Throws SummaryMismatch when the snapshot turns out not to match, before
- * anything reached `sink`'s output.
+ * Reads one program directory into `sink`: on the fast path when its snapshot is fresh and covers
+ * every selected week but the current week's tail, else on the slow path. Throws SummaryMismatch,
+ * before anything reached `sink`'s output, when the snapshot turns out not to match.
  */
-function scanProgram(pd: ProgramDir, files: ProgramFiles, weeks: string[], readers: Readers, damage: string[], sink: Sink, ctx: Context, useSummary: boolean): void {
+function scanProgram(pd: ProgramDir, files: ProgramFiles, weeks: string[], readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context, useSummary: boolean): void {
   const closed = files.weeks.filter((w) => w < ctx.current);
   let s = useSummary ? loadSummary(pd.path + sep + SUMMARY_FILE) : null;
   try {
-    if (s !== null && !describesFiles(s, closed, ctx.now)) {
+    if (s !== null && !describesFiles(s, files.weeks, ctx)) {
       closeSummary(s);
       s = null;
     }
-    scanWith(pd, files, weeks, closed, s, readers, damage, sink, ctx);
+    if (s !== null && fastScan(pd, files, weeks, closed, s, readers, damage, sinkOf, ctx)) {
+      s = null; // its names own it now: they read its definitions part when a name is shown
+      return;
+    }
+    slowScan(pd, files, weeks, closed, s, readers, damage, sinkOf(), ctx);
   } finally {
     if (s !== null) closeSummary(s);
   }
 }
 
-/** Whether a snapshot can stand for the files: taken in the past, every week it covers closed and still there. */
-function describesFiles(s: Summary, closed: string[], now: number): boolean {
-  if (s.created > now) return false; // the clock went back: what is closed may have changed
+/**
+ * Whether a snapshot can stand for the files: taken in the past, every closed week it covers still
+ * there and before the current week, its open week still there and not after the current week.
+ */
+function describesFiles(s: Summary, weeks: readonly string[], ctx: Context): boolean {
+  if (s.created > ctx.now) return false; // the clock went back: what is closed may have changed
   let j = 0;
   for (let k = 0; k < s.weeks.length; k++) {
     const key = s.weeks[k]!.key;
     if (k > 0 && key <= s.weeks[k - 1]!.key) return false;
-    while (j < closed.length && closed[j]! < key) j++;
-    if (j === closed.length || closed[j] !== key) return false; // removed, or not closed
+    if (key > ctx.current || (key === ctx.current && s.weeks[k] !== s.open)) return false;
+    while (j < weeks.length && weeks[j]! < key) j++;
+    if (j === weeks.length || weeks[j] !== key) return false; // removed
   }
-  for (let c = 0; c < s.counted; c++) if (s.totals[c * (3 + s.stride)]! >>> 0 >= s.n) return false;
   return true;
 }
 
-function scanWith(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: string[], s: Summary | null, readers: Readers, damage: string[], sink: Sink, ctx: Context): void {
+/** The weeks a snapshot covers that are closed (all but its open week). */
+function closedOf(s: Summary): number {
+  return s.open === null ? s.weeks.length : s.weeks.length - 1;
+}
+
+/**
+ * The fast path, for a snapshot that covers exactly the closed weeks, names.wdn up to some size,
+ * and the current week up to some size or not at all, when every week it covers is selected:
+ * totals taken over from it, then what was appended to the current week and names.wdn since.
+ * Returns false, having touched nothing, when it does not apply or the tails are long enough that
+ * the snapshot should be written again (the slow path does that).
+ */
+function fastScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: string[], s: Summary, readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context): boolean {
+  const nClosed = closedOf(s);
+  const open = s.open;
+  if (s.namesSize === 0 || nClosed !== closed.length || weeks[0] !== s.weeks[0]!.key) return false;
+  if (open !== null && open.key !== ctx.current) return false; // its week has ended: it is stale
+  const sink = sinkOf();
+  if (sink.summary === undefined) return false;
   const names = new Names(pd.path + sep + NAMES_FILE);
   try {
-    scanNames(pd, files, weeks, closed, s, names, readers, damage, sink, ctx);
+    const r = readers.records;
+    // names.wdn past the snapshot, and the current week past it (the whole file if it had none).
+    names.fromSummary(s);
+    if (!files.names || !names.loadFrom(s.namesSize, s.namesLast, readers.names, r)) throw new SummaryMismatch();
+    const namesTail = names.size - s.namesSize;
+    const cur = weeks.indexOf(ctx.current, nClosed);
+    const reader = readers.counts;
+    let base = 0;
+    let curRead = false;
+    if (open !== null) {
+      if (cur < 0) throw new SummaryMismatch(); // its file is gone
+      base = open.size;
+      let fd = -1;
+      try {
+        fd = openSync(pd.path + sep + weekFileName(ctx.current), 'r');
+        reader.readFrom(fd, base - 4);
+      } catch {
+        throw new SummaryMismatch();
+      } finally {
+        if (fd >= 0) closeSync(fd);
+      }
+      if (reader.length < 4 || word(reader.buf, 0) !== open.last) throw new SummaryMismatch();
+      curRead = true;
+    } else if (cur >= 0) {
+      try {
+        curRead = reader.read(pd.path + sep + weekFileName(ctx.current));
+      } catch {
+        return names.release(), false; // unreadable: the slow path says so
+      }
+    }
+    const tail = !curRead ? 0 : open !== null ? reader.length - 4 : reader.length;
+    if (ctx.write && (namesTail > REFRESH_BYTES || tail > REFRESH_BYTES)) return names.release(), false;
+
+    sink.start(pd.program, weeks);
+    sink.summary(s);
+    for (let k = 0; k < nClosed; k++) if (s.weeks[k]!.damage) damage.push(`${pd.rel}/${weekFileName(s.weeks[k]!.key)}: ${s.weeks[k]!.damage}`);
+    for (let j = 0; j < names.placeholders.length; j++) {
+      const i = names.placeholders[j]!;
+      if (i < s.n) names.unnamed[j] = names.unnamed[j]! + s.count[i]!;
+    }
+    const sums = new Sums();
+    if (tail > 0) {
+      names.lookups();
+      const at = open !== null ? 4 : 0;
+      const top = countInto(reader.buf.subarray(at, reader.length), tail, names, sums, r);
+      const d = describeShifted(r, base, base + tail);
+      if (d) damage.push(`${pd.rel}/${weekFileName(ctx.current)}: ${d}`);
+      if (names.placeholders.length > 0) names.tally(sums.acc, top);
+      sink.week(cur, sums.acc, top);
+    }
+    // Weeks after the current one (a clock that was ahead): from their files.
+    for (let w = cur >= 0 ? cur + 1 : nClosed; w < weeks.length; w++) {
+      names.lookups();
+      const got = readWeek(pd, weeks[w]!, names, reader, r, damage, sums);
+      if (got === null) continue;
+      if (names.placeholders.length > 0) names.tally(sums.acc, got.top);
+      sink.week(w, sums.acc, got.top);
+    }
+    finishProgram(pd, names, damage, sink, () => {
+      if (!names.loadFrom(s.namesSize, s.namesLast, readers.names, r)) throw new SummaryMismatch();
+    });
+    return true;
   } catch (e) {
     names.close();
     throw e;
   }
-  if (names.heads === 0) names.close(); // nothing left to read from it
 }
 
-function scanNames(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: string[], s: Summary | null, names: Names, readers: Readers, damage: string[], sink: Sink, ctx: Context): void {
-  const r = readers.records;
-  const lazy = s !== null && s.namesSize > 0;
-  /** The first time only if the listing showed it; again whether or not (it may have appeared since). */
-  const loadNames = (again: boolean): void => {
-    if (lazy) {
-      if (!names.loadFrom(s.namesSize, s.namesLast, readers.names, r)) throw new SummaryMismatch(); // not what it summarised
-    } else if (files.names || again) {
-      names.load(readers.names, r);
-    }
-  };
-  if (lazy && !names.fromSummary(s)) throw new SummaryMismatch();
-  loadNames(false);
-  const map = s !== null && !lazy ? names.mapSummary(s) : null;
+/**
+ * A week's sums by name index (`acc`, left zeroed by the sink), and for each index the delta and
+ * check of a record known intact (`seen`, see format.ts sumCounts), grown to the names' number.
+ */
+class Sums {
+  acc = new Float64Array(64);
+  seen = new Int32Array(128);
 
-  // Which selected weeks the snapshot holds: position in `weeks` -> its week index, or -1.
+  fit(n: number): void {
+    if (n <= this.acc.length) return;
+    const acc = new Float64Array(Math.max(this.acc.length * 2, n));
+    acc.set(this.acc);
+    const seen = new Int32Array(2 * acc.length);
+    seen.set(this.seen);
+    this.acc = acc;
+    this.seen = seen;
+  }
+}
+
+/**
+ * Adds the increments in `b[0, end)` to `sums` by name index, giving hashes without a definition
+ * a placeholder index. Leaves the records past the fast loop and the damage in `r`. Returns 1 +
+ * the highest index added to.
+ */
+function countInto(b: Buffer, end: number, names: Names, sums: Sums, r: Records): number {
+  sums.fit(names.list.length);
+  let top = sumCounts(b, end, names.index, sums.acc, sums.seen, r);
+  if (r.n > 0) {
+    // Past damage, or a hash without a definition (yet): the slow path, record by record.
+    for (let j = 0; j < r.n; j++) {
+      let i = names.index.get(r.lo[j]!, r.hi[j]!);
+      if (i < 0) {
+        i = names.placeholder(r.lo[j]!, r.hi[j]!);
+        sums.fit(names.list.length);
+      }
+      sums.acc[i] = sums.acc[i]! + r.value[j]!;
+      if (i >= top) top = i + 1;
+    }
+  }
+  return top;
+}
+
+/** The damage of `r` described as if its offsets were `base` further, in a file ending at `end`. */
+function describeShifted(r: Records, base: number, end: number): string {
+  if (r.damage.length === 0) return '';
+  for (let d = 0; d < r.damage.length; d += 2) r.damage[d] = r.damage[d]! + base;
+  r.end = end;
+  return describeDamage(r);
+}
+
+/**
+ * Reads one week file into `acc`; null if it is gone or unreadable (reported). Reports its damage.
+ * Leaves the file's size in `reader.length`.
+ */
+function readWeek(pd: ProgramDir, key: string, names: Names, reader: FileReader, r: Records, damage: string[], sums: Sums): { top: number; damage: string } | null {
+  const file = weekFileName(key);
+  try {
+    if (!reader.read(pd.path + sep + file)) return null; // removed since listed
+  } catch (e) {
+    damage.push(`${pd.rel}/${file}: unreadable (${reason(e)}), skipped`);
+    return null;
+  }
+  const top = countInto(reader.buf, reader.length, names, sums, r);
+  const d = describeDamage(r);
+  if (d) damage.push(`${pd.rel}/${file}: ${d}`);
+  return { top, damage: d };
+}
+
+/**
+ * The end of a program directory: names.wdn read again (`reload`) if some increment had no
+ * definition, because it may have been appended after the first read; the nameless sent to
+ * UNKNOWN_NAME; names.wdn's damage line; the sink finished. Returns the number of name indices
+ * before UNKNOWN_NAME's was added.
+ */
+function finishProgram(pd: ProgramDir, names: Names, damage: string[], sink: Sink, reload: () => void): number {
+  let line = names.damage;
+  let canon: Int32Array | null = null;
+  if (names.unresolved()) {
+    reload();
+    line = names.damage;
+  }
+  const n = names.list.length;
+  if (names.placeholders.length > 0) {
+    const resolved = names.resolve();
+    canon = resolved.canon;
+    if (resolved.what) line = line ? `${line}; ${resolved.what}` : resolved.what;
+  }
+  if (line && line !== 'missing') damage.push(`${pd.rel}/${NAMES_FILE}: ${line}`);
+  sink.finish(names, canon);
+  return n;
+}
+
+/**
+ * The slow path: names.wdn decoded whole, then week by week, closed weeks from the snapshot's
+ * per-week sums where it has them (mapped to our name indices by hash), others from their files.
+ * Writes a new snapshot when the one there is missing or stale and every closed week was read.
+ */
+function slowScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: string[], s: Summary | null, readers: Readers, damage: string[], sink: Sink, ctx: Context): void {
+  const r = readers.records;
+  const names = new Names(pd.path + sep + NAMES_FILE);
+  if (files.names) names.load(readers.names, r);
+  const map = s !== null ? names.mapSummary(s) : null;
+  const nClosed = s === null ? 0 : closedOf(s);
+  // Which selected weeks the snapshot holds sums of: position in `weeks` -> its week index, or -1.
   const covered = new Int32Array(weeks.length).fill(-1);
   let firstCovered = -1;
   if (s !== null) {
     let k = 0;
     for (let w = 0; w < weeks.length; w++) {
-      while (k < s.weeks.length && s.weeks[k]!.key < weeks[w]!) k++;
-      if (k < s.weeks.length && s.weeks[k]!.key === weeks[w]) {
+      while (k < nClosed && s.weeks[k]!.key < weeks[w]!) k++;
+      if (k < nClosed && s.weeks[k]!.key === weeks[w]) {
         covered[w] = k;
         if (firstCovered < 0) firstCovered = k;
       }
     }
   }
-  const allClosed = closed.length > 0 && weeks[0]! <= closed[0]!;
-  const fresh = s !== null && s.weeks.length === closed.length;
-  // A new snapshot is written when the one there is missing or stale and every closed week is read.
-  const rebuild = ctx.write && allClosed && !fresh;
-  const newWeeks: WeekSummary[] = [];
-  // The totals of a fresh snapshot stand for all its weeks, which are then the first ones here.
-  const whole = fresh && allClosed && sink.summary !== undefined;
   let entries: { words: Int32Array; blocks: number[] } | null = null;
-  if (s !== null && !whole && firstCovered >= 0) {
-    entries = summaryEntries(s, firstCovered);
+  if (s !== null && firstCovered >= 0) {
+    entries = summaryEntries(s, firstCovered, nClosed);
     if (entries === null) throw new SummaryMismatch();
   }
+  const allClosed = closed.length > 0 && weeks[0]! <= closed[0]!;
+  // Fresh: it covers the closed weeks and the current week as it is now (or has none of it).
+  const hasCurrent = files.weeks.includes(ctx.current);
+  const fresh = s !== null && nClosed === closed.length && (s.open === null ? !hasCurrent : s.open.key === ctx.current);
+  const rebuild = ctx.write && allClosed && !fresh;
+  const newWeeks: SummaryWeekContent[] = [];
 
   sink.start(pd.program, weeks);
-  let acc = new Float64Array(Math.max(64, names.list.length));
-  let seen = new Int32Array(2 * acc.length);
-  const grow = (n: number): void => {
-    if (acc.length >= n) return;
-    const bigger = new Float64Array(Math.max(acc.length * 2, n));
-    bigger.set(acc);
-    acc = bigger;
-    const seen2 = new Int32Array(2 * bigger.length);
-    seen2.set(seen);
-    seen = seen2;
-  };
-  let w0 = 0;
-  if (whole) {
-    sink.summary!(s!, map, names.list.length);
-    w0 = s!.weeks.length;
-    for (let c = 0; c < s!.weeks.length; c++) if (s!.weeks[c]!.damage) damage.push(`${pd.rel}/${weekFileName(s!.weeks[c]!.key)}: ${s!.weeks[c]!.damage}`);
-    if (names.placeholders.length > 0) tallySummary(names, s!, map);
-  }
+  const sums = new Sums();
   const reader = readers.counts;
-  const rest = readers.records;
-  for (let w = w0; w < weeks.length; w++) {
+  for (let w = 0; w < weeks.length; w++) {
     const key = weeks[w]!;
-    const file = weekFileName(key);
     let top = 0;
     let size = 0;
     let d = '';
@@ -604,72 +797,33 @@ function scanNames(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed:
       const sw = s!.weeks[k]!;
       const e = entries!.words;
       const at = entries!.blocks[k - firstCovered]!;
-      grow(names.list.length);
+      sums.fit(names.list.length);
+      const acc = sums.acc;
       for (let j = at, end = at + 3 * sw.entries; j < end; j += 3) {
-        let i = e[j]!;
-        if (i >>> 0 >= s!.n) throw new SummaryMismatch();
-        if (map !== null) i = map[i]!;
+        const i0 = e[j]!;
+        if (i0 >>> 0 >= s!.n) throw new SummaryMismatch();
+        const i = map![i0]!;
         acc[i] = acc[i]! + count2(e, j + 1);
         if (i >= top) top = i + 1;
       }
       size = sw.size;
       d = sw.damage;
+      if (d) damage.push(`${pd.rel}/${weekFileName(key)}: ${d}`);
     } else {
-      try {
-        if (!reader.read(pd.path + sep + file)) continue; // removed since listed
-      } catch (e) {
-        damage.push(`${pd.rel}/${file}: unreadable (${reason(e)}), skipped`);
-        continue;
-      }
-      top = sumCounts(reader.buf, reader.length, names.index, acc, seen, rest);
-      if (rest.n > 0) {
-        // Past damage, or a hash without a definition (yet): the slow path, record by record.
-        grow(names.list.length + rest.n);
-        for (let j = 0; j < rest.n; j++) {
-          let i = names.index.get(rest.lo[j]!, rest.hi[j]!);
-          if (i < 0) i = names.placeholder(rest.lo[j]!, rest.hi[j]!);
-          acc[i] = acc[i]! + rest.value[j]!;
-          if (i >= top) top = i + 1;
-        }
-      }
+      const got = readWeek(pd, key, names, reader, r, damage, sums);
+      if (got === null) continue;
+      top = got.top;
       size = reader.length;
-      d = describeDamage(rest);
+      d = got.damage;
     }
-    if (d) damage.push(`${pd.rel}/${file}: ${d}`);
-    if (rebuild && key < ctx.current) newWeeks.push({ key, size, damage: d, entries: nonzero(acc, top) });
-    if (names.placeholders.length > 0) names.tally(acc, top);
-    sink.week(w, acc, top);
+    if (rebuild && key < ctx.current) newWeeks.push({ key, size, damage: d, entries: nonzero(sums.acc, top) });
+    // The current week, when intact, as the open week: listings this week read on from its end.
+    if (rebuild && key === ctx.current && d === '' && size >= 4) newWeeks.push({ key, size, damage: '', entries: nonzero(sums.acc, top), last: word(reader.buf, size - 4) });
+    if (names.placeholders.length > 0) names.tally(sums.acc, top);
+    sink.week(w, sums.acc, top);
   }
-  let line = names.damage;
-  let canon: Int32Array | null = null;
-  if (names.placeholders.some((i, j) => names.list[i] === null && names.unnamed[j]! > 0)) {
-    // The definitions may have been appended after the first read: read names.wdn again.
-    loadNames(true);
-    line = names.damage;
-  }
-  // What a new snapshot's names table holds: every index before resolve() adds UNKNOWN_NAME's.
-  const nNames = names.list.length;
-  if (names.placeholders.length > 0) {
-    const resolved = names.resolve();
-    canon = resolved.canon;
-    if (resolved.what) line = line ? `${line}; ${resolved.what}` : resolved.what;
-  }
-  if (line && line !== 'missing') damage.push(`${pd.rel}/${NAMES_FILE}: ${line}`);
-  sink.finish(names, canon);
-  if (rebuild && newWeeks.length === closed.length) saveSummary(pd, files, names, nNames, newWeeks, ctx);
-}
-
-/** Adds the snapshot totals of placeholder indices to their tallies. */
-function tallySummary(names: Names, s: Summary, map: Int32Array | null): void {
-  const per = 3 + s.stride;
-  const slot = new Map<number, number>();
-  names.placeholders.forEach((i, j) => slot.set(i, j));
-  for (let c = 0; c < s.counted; c++) {
-    let i = s.totals[c * per]!;
-    if (map !== null) i = map[i]!;
-    const j = slot.get(i);
-    if (j !== undefined) names.unnamed[j] = names.unnamed[j]! + count2(s.totals, c * per + 1);
-  }
+  const n = finishProgram(pd, names, damage, sink, () => names.load(readers.names, r));
+  if (rebuild && newWeeks.filter((x) => x.last === undefined).length === closed.length) saveSummary(pd, files, names, n, newWeeks, ctx);
 }
 
 /** The nonzero sums of `acc[0, top)` as snapshot entries (index, sum as two words), by index. */
@@ -690,11 +844,11 @@ function nonzero(acc: Float64Array, top: number): Int32Array {
 }
 
 /**
- * Writes the snapshot of the closed weeks just read, then checks that no week file grew meanwhile:
+ * Writes the snapshot of the weeks just read, then checks that no closed week file grew meanwhile:
  * a writer appending to a closed week removes the snapshot after its append (dropSummary), but may
  * have done so before this one was renamed into place. One stat per week, once per snapshot.
  */
-function saveSummary(pd: ProgramDir, files: ProgramFiles, names: Names, n: number, weeks: WeekSummary[], ctx: Context): void {
+function saveSummary(pd: ProgramDir, files: ProgramFiles, names: Names, n: number, weeks: SummaryWeekContent[], ctx: Context): void {
   if (files.summaryTemps.length > 0) removeStaleTemps(pd.path, files.summaryTemps, ctx.now);
   const { lo, hi } = names.index.byIndex(n);
   const def = names.def.subarray(0, n);
@@ -702,6 +856,7 @@ function saveSummary(pd: ProgramDir, files: ProgramFiles, names: Names, n: numbe
   const bytes = encodeSummary({ created: ctx.now, namesSize: names.intact ? names.size : 0, namesLast: names.last, lo, hi, def, head0, head1, n, weeks });
   if (!writeSummary(pd.path, bytes)) return;
   for (const w of weeks) {
+    if (w.last !== undefined) continue; // the open week grows: read on from its size
     let size = -1;
     try {
       size = statSync(pd.path + sep + weekFileName(w.key)).size;
@@ -852,9 +1007,16 @@ class TotalSink implements Sink {
     addWeek(w, acc, top, this.count, this.bits, this.stride, this.order);
   }
 
-  summary(s: Summary, map: Int32Array | null, size: number): void {
-    if (size > this.count.length) this.grow(size);
-    addSummary(s.totals, s.counted, s.stride, map, this.count, this.bits, this.stride, this.order);
+  summary(s: Summary): void {
+    const n = s.n;
+    if (n > this.count.length) this.grow(n);
+    this.count.set(s.count);
+    if (s.stride === this.stride) {
+      this.bits.set(s.bits);
+    } else {
+      for (let i = 0; i < n; i++) for (let j = 0; j < s.stride; j++) this.bits[i * this.stride + j] = s.bits[i * s.stride + j]!;
+    }
+    this.order = Array.from(s.order);
   }
 
   private grow(n: number): void {
@@ -903,18 +1065,6 @@ function addWeek(w: number, acc: Float64Array, top: number, count: Float64Array,
       bits[i * stride + word]! |= bit;
       acc[i] = 0;
     }
-  }
-}
-
-/** Adds a snapshot's totals (its weeks being the first ones here, so its bitmap words are ours). */
-function addSummary(t: Int32Array, counted: number, sstride: number, map: Int32Array | null, count: Float64Array, bits: Int32Array, stride: number, order: number[]): void {
-  const per = 3 + sstride;
-  for (let c = 0, p = 0; c < counted; c++, p += per) {
-    let i = t[p]!;
-    if (map !== null) i = map[i]!;
-    if (count[i] === 0) order.push(i);
-    count[i] = count[i]! + count2(t, p + 1);
-    for (let j = 0; j < sstride; j++) bits[i * stride + j]! |= t[p + 3 + j]!;
   }
 }
 

@@ -1,50 +1,57 @@
 /**
- * summary.wds: a snapshot of the closed weeks of one program@version, so that a listing reads one
- * small file instead of every week file. It is a cache: readers that do not trust it (missing,
- * damaged, from another format version, covering a week that is not closed) read the week files
- * and write it again; deleting it never changes a result. docs/store.md has the format, the
- * invariants and the measurements; in short:
+ * summary.wds: a snapshot of one program@version's weeks, so that a listing reads one small file
+ * and the tail of the current week's file instead of every week file. It is a cache: a reader that
+ * does not trust it (missing, damaged, another format version, not matching the files) reads the
+ * week files and writes it again; deleting it never changes a result. docs/store.md has the
+ * format, the invariants and the measurements; in short:
  *
- * - It covers weeks before the current ISO week (closed: the store appends to the current week),
- *   and for each one holds the sums per name (its `entries`), the file's size when summarised and
- *   its damage line. For all covered weeks together it holds each name's total and the set of weeks
- *   it was counted in (`totals`), which is what a listing without --since reads.
- * - Names are identified by hash, through a hash table a reader takes over as it is. When names.wdn
- *   was intact up to `namesSize` bytes, it also holds where each definition starts and its first 8
- *   bytes, so a reader reads names.wdn only from `namesSize` on, filters by a short prefix without
- *   it, and reads, checks and decodes only the definitions of the names it shows.
- * - It is trusted only while what it summarises is unchanged: week files only grow, and anything
- *   that appends to a closed week removes the snapshot (store.ts, dropSummary below). Readers
- *   check that every covered week file still exists and that names.wdn still ends its first
- *   `namesSize` bytes with the word it ended with.
+ * - It covers the weeks before the current ISO week (closed: the store appends to the current
+ *   week only), each with its sums per name (its `entries`), its size when summarised and its
+ *   damage line; and, when it was intact, the first `size` bytes of the week that was current (the
+ *   open week), so a listing in that week reads only what was appended since.
+ * - For all covered weeks together it holds each name's total and the weeks it was counted in,
+ *   dense by name index, and the order names were first counted in: a listing without --since
+ *   takes them over with typed-array copies, no loop per name.
+ * - Names are identified by hash, through a hash table a reader takes over as it is, needed only
+ *   when something must be looked up. When names.wdn was intact up to `namesSize` bytes it holds
+ *   where each definition starts and the first 8 bytes of each name, so a reader filters by a short
+ *   prefix without names.wdn, and reads, checks and decodes only the definitions it shows.
+ * - It is trusted only while what it summarises is unchanged: files only grow, and anything that
+ *   appends to a closed week removes the snapshot (store.ts, dropSummary below). Readers check
+ *   that every covered week file is still there, and that names.wdn and the open week's file still
+ *   end their summarised bytes with the word they ended with.
  * - Written to a temporary file, mode 0600, and renamed over the old one, so readers see a whole
- *   snapshot or none; each part carries a MurmurHash3 check like the records do.
+ *   snapshot or none. Each part has a check (sumCheck), verified when the part is used.
  *
  * The file is a sequence of little-endian 32-bit words:
  *
- *   header, 16 words:
- *     0  magic 0x315357FF (bytes FF 57 53 31, "\xFFWS1")   1  format version (1)
- *     2  created, ms since 1970 (low word)                 3  (high word)
- *     4  namesSize: bytes of names.wdn summarised, 0 when they were not intact
- *     5  n, the name indices                               6  weeks
- *     7  counted (entries of the totals)                   8  words of text
- *     9  check of the index (every word from 16 to the first entry)
- *     10 capacity of the hash table (a power of two, at least 64 and 2n)
- *     11 the last word of names.wdn's first namesSize bytes (0 if none)
- *     12-14  zero                                          15 check of words 0-14
- *   weeks table, 10 words per covered week, ascending:
- *     0-1 the week key's 8 ASCII bytes (`2026-W48`)  2-3 the file's size when summarised (lo, hi)
- *     4 word offset of its entries   5 their number   6 check of its entries
- *     7 byte offset of its damage line in the text   8 its length in bytes   9 zero
- *   hash table (table.ts HashIndex): capacity words each of hash low words, hash high words (as
- *     in the records), and index + 1 (0: empty slot); linear probing from (lo ^ hi) & (capacity - 1)
- *   per name index, n words each: byte offset of its definition in names.wdn (-1: none when
- *     summarised), and the first 8 bytes of the name, zero-padded, as two words (0 for none)
- *   totals, 3 + stride words per name counted in the covered weeks, in first-counted order:
- *     name index, total (lo, hi), then stride = ceil(weeks / 32) words: bit k of word k >> 5 set
- *     when it was counted in covered week k
- *   text: the damage lines (UTF-8), zero-padded to a whole word
- *   entries, per week in table order, 3 words per name counted that week: name index, sum (lo, hi)
+ *   header, 24 words:
+ *     0 magic 0x315357FF (bytes FF 57 53 31, "\xFFWS1")   1 format version (2)
+ *     2-3 created, ms since 1970 (lo, hi)
+ *     4 namesSize: bytes of names.wdn summarised, 0 when they were not intact   5 their last word
+ *     6 n, the name indices   7 weeks   8 counted (names with a count)   9 nameless indices
+ *     10 words of text   11 capacity of the hash table (a power of two, at least 64 and 2n)
+ *     12 flags: 1 = the last week is the open week
+ *     13 check of the listing part   14 of the definitions part   15 of the hash table
+ *     16-22 zero   23 check of words 0-22
+ *   listing part:
+ *     count  n doubles (2 words each, at an 8-byte offset): each index's total
+ *     bits   n x stride words (stride = ceil(weeks / 32)): bit k of word k >> 5 set when counted
+ *            in week k
+ *     heads  2n words: the first 8 bytes of each name, zero-padded (0 when namesSize is 0)
+ *     order  counted words: indices in the order they were first counted (weeks ascending, then
+ *            index)
+ *     nameless  indices whose hash had no definition
+ *     weeks  10 words per week, ascending: the key's 8 ASCII bytes (`2026-W48`), the file's size
+ *            when summarised (lo, hi), word offset of its entries, their number, their check, byte
+ *            offset and length of its damage line in the text, the last word of the summarised
+ *            bytes (open week only)
+ *     text   the damage lines (UTF-8), zero-padded to a whole word
+ *   definitions part: n words each of: byte offset of the definition in names.wdn (-1: none),
+ *     hash low word, hash high word (as in the records)
+ *   hash table (table.ts HashIndex): capacity words each of hash low words, hash high words, and
+ *     index + 1 (0: empty slot); linear probing from (lo ^ hi) & (capacity - 1)
+ *   entries, per closed week in table order, 3 words per name counted that week: index, sum (lo, hi)
  */
 import { closeSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,68 +60,68 @@ import { FILE_MODE, SUMMARY_FILE } from './files.js';
 import { HashIndex } from './table.js';
 
 export const SUMMARY_MAGIC = 0x315357ff;
-export const SUMMARY_VERSION = 1;
-const HEADER = 16;
+export const SUMMARY_VERSION = 2;
+const HEADER = 24;
 const WEEK = 10;
 const ENTRY = 3;
 const TWO32 = 0x100000000;
+/** Flag: the last week is the open week. */
+const OPEN = 1;
 
 /** One covered week. */
 export interface SummaryWeek {
   key: string;
   /** Size of the week file when it was summarised. */
   size: number;
-  /** Word offset and number of its entries, and their check. */
+  /** Word offset and number of its entries, and their check (none for the open week). */
   at: number;
   entries: number;
   check: number;
   /** Its damage line (without the file name), '' if it was intact. */
   damage: string;
+  /** For the open week: the last word of its first `size` bytes. */
+  last: number;
 }
 
 /**
- * A snapshot as read: the index part in memory (views valid until the next loadSummary()), the
- * entries read on demand through `fd`.
+ * A snapshot as read: its listing part checked and in memory, the definitions part and the hash
+ * table checked when first asked for, the entries read on demand through `fd`.
  */
 export interface Summary {
   created: number;
   namesSize: number;
-  /** The last word of names.wdn's first namesSize bytes. */
   namesLast: number;
   n: number;
-  /** The hash table, as HashIndex.slots() gives it. */
-  slotLo: Int32Array;
-  slotHi: Int32Array;
-  slotVal: Int32Array;
-  /** Per index: definition offset, first 8 bytes of the name. */
-  def: Int32Array;
-  head0: Int32Array;
-  head1: Int32Array;
-  weeks: SummaryWeek[];
-  /** Totals, 3 + stride words per counted name. */
-  totals: Int32Array;
-  counted: number;
+  count: Float64Array;
+  bits: Int32Array;
   stride: number;
+  heads: Int32Array;
+  order: Int32Array;
+  nameless: Int32Array;
+  weeks: SummaryWeek[];
+  /** The open week (the last of `weeks`), or null. */
+  open: SummaryWeek | null;
+  /** Checked on first use; null if its check fails. */
+  defs(): { def: Int32Array; lo: Int32Array; hi: Int32Array } | null;
+  table(): { lo: Int32Array; hi: Int32Array; val: Int32Array } | null;
   /** Open on the snapshot read, so that entries come from the same file; close with closeSummary(). */
   fd: number;
 }
 
-/** MurmurHash3_x86_32 of `n` words of `w` from `at` (the records' check, over whole words). */
-export function checkWords(w: Int32Array, at: number, n: number): number {
-  let h = 0;
+/**
+ * The check of a snapshot's parts: two running sums of the words (Fletcher's checksum over 32-bit
+ * words, modulo 2^32) mixed into one word. It catches any change of one word, truncation, and
+ * the usual damage (zeroed or torn pages) but for a chance of 2^-32, and it is cheap enough to run
+ * over the 4000 words per program a listing uses, in a fresh process, on every listing.
+ */
+export function sumCheck(w: Int32Array, at: number, n: number): number {
+  let a = n;
+  let b = 0;
   for (let i = at, end = at + n; i < end; i++) {
-    let k = Math.imul(w[i]!, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    a = (a + w[i]!) | 0;
+    b = (b + a) | 0;
   }
-  h ^= n * 4;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return (Math.imul(b, 0x9e3779b1) ^ a) | 0;
 }
 
 /** The count stored as two words. */
@@ -159,8 +166,8 @@ function readAt(fd: number, words: number, from: number): Int32Array | null {
 }
 
 /**
- * Reads the index part of a snapshot; null if there is none or it is not intact (wrong magic or
- * version, a check that fails, sizes that do not add up). Never throws.
+ * Reads a snapshot's header and listing part; null if there is none or they are not intact (wrong
+ * magic or version, a check that fails, sizes that do not add up). Never throws.
  */
 export function loadSummary(path: string): Summary | null {
   let fd: number;
@@ -170,7 +177,9 @@ export function loadSummary(path: string): Summary | null {
     return null;
   }
   try {
-    const s = parse(fd);
+    const first = (shared ??= new Int32Array(1 << 14));
+    const got = readSync(fd, new Uint8Array(first.buffer), 0, first.length * 4, 0);
+    const s = parseSummary(first, got >> 2, (n) => readAt(fd, n, 0), fd);
     if (s) return s;
   } catch {
     // unreadable: as if there were none
@@ -179,51 +188,42 @@ export function loadSummary(path: string): Summary | null {
   return null;
 }
 
-/** The buffer of the first read, shared: a Summary's views are valid until the next loadSummary(). */
+/** The buffer of the first read, shared (each Summary keeps a copy of what it uses). */
 let shared: Int32Array | null = null;
 
-function parse(fd: number): Summary | null {
-  // One read for the usual snapshot: the index of 500 names over 52 weeks is about 20 KB.
-  const first = (shared ??= new Int32Array(1 << 14));
-  const got = readSync(fd, new Uint8Array(first.buffer), 0, first.length * 4, 0);
-  const index = parseIndex(first, got >> 2, (n) => readAt(fd, n, 0));
-  return index === null ? null : { ...index, fd };
-}
-
 /**
- * The index part of a snapshot from its first `got` words in `first`; `more(n)` reads the first n
- * words when the index is longer. Null unless magic, version, checks and sizes are right.
+ * A snapshot from its first `got` words in `first`; `more(n)` reads the first n words when they
+ * are needed. Null unless magic, version, the header's and the listing part's checks and the
+ * sizes are right.
  */
-function parseIndex(first: Int32Array, got: number, more: (words: number) => Int32Array | null): Omit<Summary, 'fd'> | null {
+function parseSummary(first: Int32Array, got: number, more: (words: number) => Int32Array | null, fd: number): Summary | null {
   if (got < HEADER) return null;
-  if (first[0] !== SUMMARY_MAGIC || first[1] !== SUMMARY_VERSION || checkWords(first, 0, 15) !== first[15]) return null;
-  const n = first[5]! >>> 0;
-  const nWeeks = first[6]! >>> 0;
-  const counted = first[7]! >>> 0;
-  const textWords = first[8]! >>> 0;
-  const cap = first[10]! >>> 0;
+  if (first[0] !== SUMMARY_MAGIC || first[1] !== SUMMARY_VERSION || sumCheck(first, 0, HEADER - 1) !== first[HEADER - 1]) return null;
+  const n = first[6]! >>> 0;
+  const nWeeks = first[7]! >>> 0;
+  const counted = first[8]! >>> 0;
+  const nameless = first[9]! >>> 0;
+  const textWords = first[10]! >>> 0;
+  const cap = first[11]! >>> 0;
+  const flags = first[12]!;
   const stride = (nWeeks + 31) >> 5;
-  if (cap < 64 || (cap & (cap - 1)) !== 0 || n * 2 > cap || counted > n || cap > 1 << 26 || nWeeks > 1 << 20) return null;
-  const indexWords = nWeeks * WEEK + 3 * cap + 3 * n + counted * (3 + stride) + textWords;
-  if (indexWords > 1 << 28) return null;
-  let w: Int32Array = first;
-  if (HEADER + indexWords > got) {
-    const all = more(HEADER + indexWords);
-    if (all === null) return null;
-    w = all;
-  }
-  if (checkWords(w, HEADER, indexWords) !== w[9]) return null;
+  if (cap < 64 || (cap & (cap - 1)) !== 0 || n * 2 > cap || cap > 1 << 26 || counted > n || nameless > n || nWeeks > 1 << 16 || textWords > 1 << 20) return null;
+  const listing = 2 * n + n * stride + 2 * n + counted + nameless + nWeeks * WEEK + textWords;
+  const total = HEADER + listing + 3 * n + 3 * cap;
+  // A copy of its own (the first read's buffer is shared): the index as far as the first read
+  // went, else the header and listing part; the rest read when first asked for.
+  const w = HEADER + listing > got ? more(HEADER + listing) : first.slice(0, Math.min(got, total));
+  if (w === null || sumCheck(w, HEADER, listing) !== first[13]) return null;
   let at = HEADER;
+  const count = new Float64Array(w.buffer, w.byteOffset + at * 4, n);
+  at += 2 * n;
+  const view = (len: number): Int32Array => w.subarray(at, (at += len));
+  const bits = view(n * stride);
+  const heads = view(2 * n);
+  const order = view(counted);
+  const nl = view(nameless);
   const weekAt = at;
   at += nWeeks * WEEK;
-  const view = (len: number): Int32Array => w.subarray(at, (at += len));
-  const slotLo = view(cap);
-  const slotHi = view(cap);
-  const slotVal = view(cap);
-  const def = view(n);
-  const head0 = view(n);
-  const head1 = view(n);
-  const totals = view(counted * (3 + stride));
   const text = Buffer.from(w.buffer, w.byteOffset + at * 4, textWords * 4);
   const weeks: SummaryWeek[] = [];
   for (let k = 0; k < nWeeks; k++) {
@@ -231,16 +231,53 @@ function parseIndex(first: Int32Array, got: number, more: (words: number) => Int
     const d = w[p + 7]! >>> 0;
     const dl = w[p + 8]! >>> 0;
     if (d + dl > text.length) return null;
-    weeks.push({ key: weekKeyOf(w, p), size: count2(w, p + 2), at: w[p + 4]! >>> 0, entries: w[p + 5]! >>> 0, check: w[p + 6]!, damage: dl === 0 ? '' : text.toString('utf8', d, d + dl) });
+    weeks.push({ key: weekKeyOf(w, p), size: count2(w, p + 2), at: w[p + 4]! >>> 0, entries: w[p + 5]! >>> 0, check: w[p + 6]!, damage: dl === 0 ? '' : text.toString('utf8', d, d + dl), last: w[p + 9]! });
   }
-  return { created: count2(w, 2), namesSize: w[4]! >>> 0, namesLast: w[11]!, n, slotLo, slotHi, slotVal, def, head0, head1, weeks, totals, counted, stride };
-}
-
-/** The hashes of a snapshot's name indices (for a reader that does not take over its table). */
-export function summaryHashes(s: Omit<Summary, 'fd'>): { lo: Int32Array; hi: Int32Array } {
-  const t = new HashIndex();
-  if (!t.adopt(s.slotLo, s.slotHi, s.slotVal, s.n)) return { lo: new Int32Array(s.n), hi: new Int32Array(s.n) };
-  return t.byIndex(s.n);
+  const defsAt = HEADER + listing;
+  const tableAt = defsAt + 3 * n;
+  const defsCheck = first[14]!;
+  const tableCheck = first[15]!;
+  // The rest of the index, read once when the definitions or the table are first asked for.
+  let rest: Int32Array | null | undefined;
+  const index = (): Int32Array | null => {
+    if (rest === undefined) {
+      try {
+        rest = total <= w.length ? w : more(total);
+      } catch {
+        rest = null;
+      }
+    }
+    return rest;
+  };
+  let defs: ReturnType<Summary['defs']> | undefined;
+  let table: ReturnType<Summary['table']> | undefined;
+  return {
+    created: count2(w, 2),
+    namesSize: w[4]! >>> 0,
+    namesLast: w[5]!,
+    n,
+    count,
+    bits,
+    stride,
+    heads,
+    order,
+    nameless: nl,
+    weeks,
+    open: (flags & OPEN) !== 0 && nWeeks > 0 ? weeks[nWeeks - 1]! : null,
+    defs() {
+      if (defs !== undefined) return defs;
+      const x = index();
+      defs = x !== null && sumCheck(x, defsAt, 3 * n) === defsCheck ? { def: x.subarray(defsAt, defsAt + n), lo: x.subarray(defsAt + n, defsAt + 2 * n), hi: x.subarray(defsAt + 2 * n, defsAt + 3 * n) } : null;
+      return defs;
+    },
+    table() {
+      if (table !== undefined) return table;
+      const x = index();
+      table = x !== null && sumCheck(x, tableAt, 3 * cap) === tableCheck ? { lo: x.subarray(tableAt, tableAt + cap), hi: x.subarray(tableAt + cap, tableAt + 2 * cap), val: x.subarray(tableAt + 2 * cap, tableAt + 3 * cap) } : null;
+      return table;
+    },
+    fd,
+  };
 }
 
 /**
@@ -250,54 +287,59 @@ export function summaryHashes(s: Omit<Summary, 'fd'>): { lo: Int32Array; hi: Int
 export function describeSummary(buf: Buffer, offset: (n: number) => string): string[] {
   const w = new Int32Array(buf.length >> 2);
   Buffer.from(w.buffer).set(buf.subarray(0, w.length * 4));
-  const s = parseIndex(w, w.length, () => null);
-  if (s === null || buf.length % 4 !== 0) return [`${offset(0)}  not a valid snapshot: ignored, and written again by the next listing`];
+  const s = buf.length % 4 === 0 ? parseSummary(w, w.length, () => null, -1) : null;
+  const defs = s?.defs() ?? null;
+  if (s === null || defs === null || s.table() === null) return [`${offset(0)}  not a valid snapshot: ignored, and written again by the next listing`];
   const out: string[] = [];
-  const span = s.weeks.length === 0 ? 'no weeks' : `${s.weeks.length} closed week${s.weeks.length === 1 ? '' : 's'}, ${s.weeks[0]!.key}..${s.weeks[s.weeks.length - 1]!.key}`;
+  const closed = s.open ? s.weeks.slice(0, -1) : s.weeks;
+  const span = closed.length === 0 ? 'no closed weeks' : `${closed.length} closed week${closed.length === 1 ? '' : 's'}, ${closed[0]!.key}..${closed[closed.length - 1]!.key}`;
+  const open = s.open ? `, and ${s.open.size} bytes of ${s.open.key}` : '';
   const names = s.namesSize > 0 ? `names.wdn bytes [0, ${s.namesSize}) intact` : 'names.wdn not summarised';
-  out.push(`${offset(0)}  snapshot taken ${new Date(s.created).toISOString()}: ${span}, ${s.n} names, ${s.counted} counted; ${names}`);
+  out.push(`${offset(0)}  snapshot taken ${new Date(s.created).toISOString()}: ${span}${open}, ${s.n} names, ${s.order.length} counted; ${names}`);
+  const weekAt = (s.nameless.byteOffset - w.byteOffset) / 4 + s.nameless.length;
   s.weeks.forEach((wk, k) => {
-    const ok = wk.at + wk.entries * ENTRY <= w.length && checkWords(w, wk.at, wk.entries * ENTRY) === wk.check;
-    out.push(`${offset((HEADER + k * WEEK) * 4)}  week     ${wk.key}  ${wk.size} bytes summarised, ${wk.entries} sums${ok ? '' : ' (DAMAGED)'}${wk.damage ? `; ${wk.damage}` : ''}`);
+    const ok = wk.at + wk.entries * ENTRY <= w.length && sumCheck(w, wk.at, wk.entries * ENTRY) === wk.check;
+    const what = wk === s.open ? 'open week, read on from there' : `${wk.entries} sums${ok ? '' : ' (DAMAGED)'}`;
+    out.push(`${offset((weekAt + k * WEEK) * 4)}  week     ${wk.key}  ${wk.size} bytes summarised, ${what}${wk.damage ? `; ${wk.damage}` : ''}`);
   });
-  const { lo, hi } = summaryHashes(s);
   const hash = Buffer.allocUnsafe(8);
-  const per = 3 + s.stride;
-  const base = (s.totals.byteOffset - w.byteOffset) / 4;
-  for (let c = 0; c < s.counted; c++) {
-    const i = s.totals[c * per]! >>> 0;
-    if (i >= s.n) continue;
-    hash.writeInt32LE(lo[i]!, 0);
-    hash.writeInt32LE(hi[i]!, 4);
+  const countAt = HEADER * 4;
+  for (const i of s.order) {
+    if (i >>> 0 >= s.n) continue;
+    hash.writeInt32LE(defs.lo[i]!, 0);
+    hash.writeInt32LE(defs.hi[i]!, 4);
     let weeks = 0;
     for (let j = 0; j < s.stride; j++) {
-      let x = s.totals[c * per + 3 + j]!;
+      let x = s.bits[i * s.stride + j]!;
       while (x !== 0) {
         weeks++;
         x &= x - 1;
       }
     }
-    out.push(`${offset((base + c * per) * 4)}  total    ${hash.toString('hex')}  ${count2(s.totals, c * per + 1)} in ${weeks} week${weeks === 1 ? '' : 's'}`);
+    out.push(`${offset(countAt + 8 * i)}  total    ${hash.toString('hex')}  ${s.count[i]} in ${weeks} week${weeks === 1 ? '' : 's'}`);
   }
   return out;
 }
 
+/** Closes the snapshot's file (once: later calls do nothing). */
 export function closeSummary(s: Summary): void {
+  if (s.fd < 0) return;
   try {
     closeSync(s.fd);
   } catch {
     // nothing to do
   }
+  s.fd = -1;
 }
 
 /**
- * The entries of covered weeks `from` to the last, one block per week in the returned array (3
- * words per entry, from `blocks[k - from]`); null if they cannot be read or a check fails.
+ * The entries of covered weeks `from` to `to` - 1, one block per week (3 words per entry, from
+ * `blocks[k - from]`); null if they cannot be read or a check fails.
  */
-export function summaryEntries(s: Summary, from: number): { words: Int32Array; blocks: number[] } | null {
-  if (from >= s.weeks.length) return { words: new Int32Array(0), blocks: [] };
+export function summaryEntries(s: Summary, from: number, to: number): { words: Int32Array; blocks: number[] } | null {
+  if (from >= to) return { words: new Int32Array(0), blocks: [] };
   const start = s.weeks[from]!.at;
-  const last = s.weeks[s.weeks.length - 1]!;
+  const last = s.weeks[to - 1]!;
   const n = last.at + last.entries * ENTRY - start;
   let words: Int32Array | null;
   try {
@@ -307,13 +349,24 @@ export function summaryEntries(s: Summary, from: number): { words: Int32Array; b
   }
   if (words === null) return null;
   const blocks: number[] = [];
-  for (let k = from; k < s.weeks.length; k++) {
+  for (let k = from; k < to; k++) {
     const wk = s.weeks[k]!;
     const rel = wk.at - start;
-    if (rel < 0 || rel + wk.entries * ENTRY > n || checkWords(words, rel, wk.entries * ENTRY) !== wk.check) return null;
+    if (rel < 0 || rel + wk.entries * ENTRY > n || sumCheck(words, rel, wk.entries * ENTRY) !== wk.check) return null;
     blocks.push(rel);
   }
   return { words, blocks };
+}
+
+/** One week of a new snapshot. */
+export interface SummaryWeekContent {
+  key: string;
+  size: number;
+  damage: string;
+  /** Its sums: 3 words per name counted (index, sum lo, hi), by index. */
+  entries: Int32Array;
+  /** Set for the open week (the last one): the last word of its first `size` bytes. */
+  last?: number;
 }
 
 /** What a new snapshot holds; totals are computed from the entries. */
@@ -329,7 +382,8 @@ export interface SummaryContent {
   head0: Int32Array;
   head1: Int32Array;
   n: number;
-  weeks: { key: string; size: number; damage: string; entries: Int32Array }[];
+  /** Ascending; the open week, if any, last. */
+  weeks: SummaryWeekContent[];
 }
 
 /** The bytes of a snapshot. */
@@ -337,6 +391,8 @@ export function encodeSummary(c: SummaryContent): Buffer {
   const { n } = c;
   const nWeeks = c.weeks.length;
   const stride = (nWeeks + 31) >> 5;
+  const open = nWeeks > 0 && c.weeks[nWeeks - 1]!.last !== undefined;
+  const named = c.namesSize > 0;
   // Totals in first-counted order: weeks ascending, within a week by name index.
   const total = new Float64Array(n);
   const bits = new Int32Array(n * stride);
@@ -350,6 +406,8 @@ export function encodeSummary(c: SummaryContent): Buffer {
       bits[i * stride + (k >> 5)]! |= 1 << (k & 31);
     }
   });
+  const nameless: number[] = [];
+  for (let i = 0; i < n; i++) if (c.def[i]! < 0) nameless.push(i);
   const table = new HashIndex();
   const pairs = new Int32Array(2 * n);
   for (let i = 0; i < n; i++) {
@@ -360,61 +418,75 @@ export function encodeSummary(c: SummaryContent): Buffer {
   const slots = table.slots();
   const cap = slots.val.length;
   const texts = c.weeks.map((wk) => Buffer.from(wk.damage, 'utf8'));
-  const textBytes = texts.reduce((t, x) => t + x.length, 0);
-  const textWords = (textBytes + 3) >> 2;
-  const indexWords = nWeeks * WEEK + 3 * cap + 3 * n + order.length * (3 + stride) + textWords;
-  const entryWords = c.weeks.reduce((t, wk) => t + wk.entries.length, 0);
-  const w = new Int32Array(HEADER + indexWords + entryWords);
+  const textWords = (texts.reduce((t, x) => t + x.length, 0) + 3) >> 2;
+  const listing = 2 * n + n * stride + 2 * n + order.length + nameless.length + nWeeks * WEEK + textWords;
+  const entryWords = c.weeks.reduce((t, wk) => t + (wk.last === undefined ? wk.entries.length : 0), 0);
+  const w = new Int32Array(HEADER + listing + 3 * n + 3 * cap + entryWords);
   let at = HEADER;
-  let entryAt = HEADER + indexWords;
+  new Float64Array(w.buffer, at * 4, n).set(total);
+  at += 2 * n;
+  w.set(bits, at);
+  at += n * stride;
+  for (let i = 0; i < n; i++) {
+    w[at + 2 * i] = named ? c.head0[i]! : 0;
+    w[at + 2 * i + 1] = named ? c.head1[i]! : 0;
+  }
+  at += 2 * n;
+  w.set(order, at);
+  at += order.length;
+  w.set(nameless, at);
+  at += nameless.length;
+  let entryAt = HEADER + listing + 3 * n + 3 * cap;
   let textAt = 0;
-  const textStart = HEADER + indexWords - textWords;
-  const textView = Buffer.from(w.buffer, textStart * 4, textWords * 4);
+  const textView = Buffer.from(w.buffer, (at + nWeeks * WEEK) * 4, textWords * 4);
   c.weeks.forEach((wk, k) => {
     const [a, b] = weekKeyWords(wk.key);
     w[at] = a;
     w[at + 1] = b;
     put2(w, at + 2, wk.size);
-    w[at + 4] = entryAt;
-    w[at + 5] = wk.entries.length / ENTRY;
-    w.set(wk.entries, entryAt);
-    w[at + 6] = checkWords(w, entryAt, wk.entries.length);
-    entryAt += wk.entries.length;
+    if (wk.last === undefined) {
+      w[at + 4] = entryAt;
+      w[at + 5] = wk.entries.length / ENTRY;
+      w.set(wk.entries, entryAt);
+      w[at + 6] = sumCheck(w, entryAt, wk.entries.length);
+      entryAt += wk.entries.length;
+    } else {
+      w[at + 9] = wk.last;
+    }
     w[at + 7] = textAt;
     w[at + 8] = texts[k]!.length;
     texts[k]!.copy(textView, textAt);
     textAt += texts[k]!.length;
     at += WEEK;
   });
+  at += textWords;
+  const defsAt = at;
+  for (let i = 0; i < n; i++) {
+    w[at + i] = named ? c.def[i]! : c.def[i]! < 0 ? -1 : 0;
+    w[at + n + i] = c.lo[i]!;
+    w[at + 2 * n + i] = c.hi[i]!;
+  }
+  at += 3 * n;
+  const tableAt = at;
   w.set(slots.lo, at);
   w.set(slots.hi, at + cap);
   w.set(slots.val, at + 2 * cap);
-  at += 3 * cap;
-  const named = c.namesSize > 0;
-  for (let i = 0; i < n; i++) {
-    w[at + i] = named ? c.def[i]! : -1;
-    w[at + n + i] = named ? c.head0[i]! : 0;
-    w[at + 2 * n + i] = named ? c.head1[i]! : 0;
-  }
-  at += 3 * n;
-  for (const i of order) {
-    w[at] = i;
-    put2(w, at + 1, total[i]!);
-    for (let j = 0; j < stride; j++) w[at + 3 + j] = bits[i * stride + j]!;
-    at += 3 + stride;
-  }
   w[0] = SUMMARY_MAGIC;
   w[1] = SUMMARY_VERSION;
   put2(w, 2, c.created);
   w[4] = named ? c.namesSize : 0;
-  w[5] = n;
-  w[6] = nWeeks;
-  w[7] = order.length;
-  w[8] = textWords;
-  w[10] = cap;
-  w[11] = named ? c.namesLast : 0;
-  w[9] = checkWords(w, HEADER, indexWords);
-  w[15] = checkWords(w, 0, 15);
+  w[5] = named ? c.namesLast : 0;
+  w[6] = n;
+  w[7] = nWeeks;
+  w[8] = order.length;
+  w[9] = nameless.length;
+  w[10] = textWords;
+  w[11] = cap;
+  w[12] = open ? OPEN : 0;
+  w[13] = sumCheck(w, HEADER, listing);
+  w[14] = sumCheck(w, defsAt, 3 * n);
+  w[15] = sumCheck(w, tableAt, 3 * cap);
+  w[HEADER - 1] = sumCheck(w, 0, HEADER - 1);
   return Buffer.from(w.buffer, 0, w.length * 4);
 }
 

@@ -106,6 +106,35 @@ describe('the snapshot of closed weeks', () => {
     expectSameAsFiles(tmp.dir);
   });
 
+  it('covers the current week as far as it went: read on from there, written again once far behind', () => {
+    fill(tmp.dir);
+    readTotals(tmp.dir, { summaries: true });
+    const first = readFileSync(summaryPath());
+    const store = openStore(tmp.dir);
+    // A few more in the current week: read from the snapshot's end of it, snapshot kept.
+    for (let i = 0; i < 20; i++) store.increment(tool, stack(i % 3), 1);
+    expectSameAsFiles(tmp.dir);
+    expect(readFileSync(summaryPath()).equals(first)).toBe(true);
+    // Damage after it in the current week (a torn record), then more: reported as the files say.
+    appendFileSync(join(pdir(), `${weekKey(new Date())}.wdc`), Buffer.from([0xff, 0x57, 0x43, 0x31, 7]));
+    store.increment(tool, stack(1), 1);
+    expectSameAsFiles(tmp.dir);
+    // Far behind (more than 32 KiB since): written again, reading the current week from its new end.
+    const other = { name: 'busy', version: '1' };
+    for (let k = 0; k < 3; k++) store.increment(other, stack(k), 1, week(k));
+    readTotals(tmp.dir, { summaries: true });
+    const busy = readFileSync(join(pdir(other), SUMMARY_FILE));
+    for (let i = 0; i < 1700; i++) store.increment(other, stack(i % 5), 1);
+    expectSameAsFiles(tmp.dir);
+    expect(readFileSync(join(pdir(other), SUMMARY_FILE)).equals(busy)).toBe(false);
+    // The current week's file cut short, or replaced: not what it summarised, so not used.
+    const current = join(pdir(), `${weekKey(new Date())}.wdc`);
+    truncateSync(current, 40);
+    expectSameAsFiles(tmp.dir);
+    writeFileSync(current, readFileSync(join(pdir(), `${weekKey(week(3))}.wdc`)));
+    expectSameAsFiles(tmp.dir);
+  });
+
   it('is stale when another week has closed, or a covered week file is gone: used for what it covers, then written again', () => {
     fill(tmp.dir);
     readTotals(tmp.dir, { summaries: true });
@@ -157,7 +186,7 @@ describe('the snapshot of closed weeks', () => {
     unlinkSync(summaryPath());
     expect(readTotals(tmp.dir, { summaries: true })).toEqual(want);
     expect(existsSync(summaryPath())).toBe(true);
-    expect(readFileSync(summaryPath()).subarray(64).equals(first.subarray(64))).toBe(true); // all but the header (its time)
+    expect(readFileSync(summaryPath()).subarray(96).equals(first.subarray(96))).toBe(true); // all but the header (its time)
   });
 
   it('keeps --since exact, for every week boundary, with and without a fresh snapshot', () => {
@@ -255,8 +284,9 @@ describe('the snapshot of closed weeks', () => {
     fill(tmp.dir);
     readTotals(tmp.dir, { summaries: true });
     const dump = dumpStore(tmp.dir);
-    expect(dump).toMatch(/counters\/tool@1\.0\.0\/summary\.wds: \d+ bytes\n +0 {2}snapshot taken \S+: 8 closed weeks, 2025-W10\.\.2025-W17, \d+ names, \d+ counted; names\.wdn bytes \[0, \d+\) intact\n/);
+    expect(dump).toMatch(/counters\/tool@1\.0\.0\/summary\.wds: \d+ bytes\n +0 {2}snapshot taken \S+: 8 closed weeks, 2025-W10\.\.2025-W17, and \d+ bytes of \d{4}-W\d\d, \d+ names, \d+ counted; names\.wdn bytes \[0, \d+\) intact\n/);
     expect(dump).toMatch(/ week {5}2025-W10 {2}\d+ bytes summarised, \d+ sums\n/);
+    expect(dump).toMatch(/ week {5}\d{4}-W\d\d {2}\d+ bytes summarised, open week, read on from there\n/);
     expect(dump).toMatch(/ total {4}[0-9a-f]{16} {2}\d+ in \d+ weeks?\n/);
     writeFileSync(summaryPath(), 'garbage!');
     expect(dumpStore(tmp.dir)).toContain('summary.wds: 8 bytes\n         0  not a valid snapshot: ignored, and written again by the next listing');
