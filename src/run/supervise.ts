@@ -10,7 +10,7 @@
  * the spool (a descendant without the channel crashed, or Node wrote a fatal-error report), which
  * costs one readdir when the child exits.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spoolDir, spoolWaiting } from '../crash/spool.js';
@@ -68,10 +68,18 @@ function prepareReportDir(storeDir: string): string | null {
 export function supervise(request: RunRequest): void {
   const reportDir = prepareReportDir(request.storeDir);
   const env = childEnv(process.env, { preload: join(request.distDir, 'preload.cjs'), reportDir, pythonAdapter: join(request.distDir, 'python') });
-  const child = spawn(request.command, request.args, {
-    stdio: ['inherit', 'inherit', request.captureStderr ? 'pipe' : 'inherit', 'pipe'],
-    env,
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(request.command, request.args, {
+      stdio: ['inherit', 'inherit', request.captureStderr ? 'pipe' : 'inherit', 'pipe'],
+      env,
+    });
+  } catch (error) {
+    // Node throws, instead of emitting 'error', for an empty command and for most exec errors
+    // (ENOTDIR, ELOOP, ENAMETOOLONG, E2BIG, ...).
+    failedToStart(request.command, error);
+    return;
+  }
   const stopForwarding = forwardSignals(child);
   const stderr = request.captureStderr && child.stderr ? new StderrTail(child.stderr) : null;
   const channelSocket = child.stdio[3];
@@ -80,13 +88,7 @@ export function supervise(request: RunRequest): void {
   child.on('error', (error: NodeJS.ErrnoException) => {
     stopForwarding();
     reader?.finish();
-    // As a shell reports it: not found is 127, found but not runnable is 126.
-    if (error.code === 'ENOENT') {
-      warn(`${request.command}: command not found`);
-      process.exit(127);
-    }
-    warn(`${request.command}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
-    process.exit(126);
+    failedToStart(request.command, error);
   });
 
   child.on('exit', (exitCode, signal) => {
@@ -109,6 +111,40 @@ export function supervise(request: RunRequest): void {
     if (signal !== null) dieBySignal(signal);
     else process.exit(exitCode ?? 1);
   }
+}
+
+/** What a shell says when a command cannot be run, by errno. */
+const START_FAILURES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  E2BIG: 'argument list too long',
+  ENOEXEC: 'exec format error',
+  ETXTBSY: 'text file busy',
+  ENOMEM: 'cannot allocate memory',
+  EAGAIN: 'resource temporarily unavailable',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in system',
+};
+
+/**
+ * Leaves as a shell does when the command cannot be started, with one line: 127 when there is
+ * no such command (nothing at the path, an empty name, or a bare name no PATH entry resolves),
+ * 126 when there is one that cannot be run.
+ */
+function failedToStart(command: string, error: unknown): void {
+  const code = (error as NodeJS.ErrnoException | null)?.code ?? '';
+  const lookupFailed = !command.includes('/') && (code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG');
+  if (command === '' || code === 'ENOENT' || lookupFailed) {
+    warn(`${command}: command not found`);
+    process.exit(127);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  warn(`${command}: ${START_FAILURES[code] ?? message}`);
+  process.exit(126);
 }
 
 /** How long captured stderr may stay open after the child exits (a descendant may hold it). */

@@ -4,6 +4,8 @@
  * line), and as waitpid() reports it to a parent.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, tempDir } from './helpers.js';
 
@@ -39,6 +41,30 @@ describe('every exit status 0-255', () => {
     expect(seen.size).toBe(256);
     const wrong = [...seen].filter(([n, status]) => n !== status);
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('commands that cannot be started', () => {
+  it('empty, not found, not a directory, a symlink loop, a name too long, a directory, no shebang: the $? bash gives, one line, never a stack', () => {
+    const dir = tempDir();
+    symlinkSync(`${dir.dir}/loop-b`, `${dir.dir}/loop-a`);
+    symlinkSync(`${dir.dir}/loop-a`, `${dir.dir}/loop-b`);
+    mkdirSync(`${dir.dir}/a-directory`);
+    writeFileSync(`${dir.dir}/no-shebang`, 'exit 3\n');
+    chmodSync(`${dir.dir}/no-shebang`, 0o755);
+    const commands = ['', 'watchdog-adv-no-such-command', '/etc/passwd/x', `${dir.dir}/loop-a`, 'a'.repeat(5000), `/${'a'.repeat(5000)}`, `${dir.dir}/a-directory`, `${dir.dir}/no-shebang`];
+    const env = { ...process.env, WATCHDOG_DIR: join(dir.dir, 'store'), CLI, NODE: process.execPath };
+    for (const command of commands) {
+      const viaBash = spawnSync('bash', ['-c', '"$1" 2>/dev/null; echo "status $?"', 'bash', command], { env, encoding: 'utf8' }).stdout;
+      const wrapped = spawnSync(process.execPath, [CLI, '--', command], { env, encoding: 'utf8' });
+      const label = command.length > 40 ? `${command.slice(0, 20)}...(${command.length})` : JSON.stringify(command);
+      expect(`status ${wrapped.status}\n`, label).toBe(viaBash);
+      if (wrapped.status === 126 || wrapped.status === 127) {
+        expect(wrapped.stderr, label).toMatch(/^watchdog: [^\n]*\n$/);
+        expect(wrapped.stderr, label).not.toMatch(/\n\s+at /);
+      }
+    }
+    dir.remove();
   });
 });
 
