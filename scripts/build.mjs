@@ -4,7 +4,8 @@
 //   collect.cjs   the detached collector of deferred crashes (big source maps)
 //   commands.cjs  the inspection commands (stacks, counters, dump, env)
 //   test-command.cjs  `watchdog test`, apart because it carries execa
-//   preload.cjs   runs inside Node children via NODE_OPTIONS=--require
+//   preload.cjs   runs inside Node children via NODE_OPTIONS=--require: only what start-up needs
+//   preload-crash.cjs  the preload's crash-time half (build and write a record), required at a crash
 //   index.js/cjs  the library API (setCrashOutput)
 //   python/       the Python adapter (sitecustomize.py), copied as it is
 // CommonJS bundles start measurably faster than ESM ones on Node 20 (no ESM loader), see BENCHMARKS.md.
@@ -30,7 +31,7 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: { crash: 'src/crash/index.ts', collect: 'src/crash/collect-main.ts', commands: 'src/cli/commands.ts', 'test-command': 'src/cli/test.ts', preload: 'src/child/preload.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
+  build({ ...common, entryPoints: { crash: 'src/crash/index.ts', collect: 'src/crash/collect-main.ts', commands: 'src/cli/commands.ts', 'test-command': 'src/cli/test.ts', preload: 'src/child/preload.ts', 'preload-crash': 'src/child/crash-time.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: out }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
 ]);

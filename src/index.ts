@@ -13,3 +13,9 @@
  */
 export { setCrashOutput } from './child/set-crash-output.js';
 export type { CrashRecord, RecordFrame } from './traceback/record.js';
+
+// The library carries the crash-time half (building and writing a record) itself; the preload
+// loads it from a second bundle at the first crash instead (src/child/crash-time.ts).
+import * as crashTime from './child/crash-time.js';
+import { setCrashTimeLoader } from './child/set-crash-output.js';
+setCrashTimeLoader(() => crashTime);

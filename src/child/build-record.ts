@@ -11,22 +11,32 @@
  *   line at most MAX_RECORD_BYTES bytes (outer frames are dropped to fit), so one write of it
  *   never fills a pipe (64 KiB) or a socket buffer.
  * - Runs at crash time only; reads the error defensively (getters may throw, proxies may trap).
+ * - Part of the crash-time half (crash-time.ts), which the preload loads at the first crash: it
+ *   holds no state of the start-up half (the CallSites an error's formatting kept, stack-hook.ts,
+ *   are asked for through the `sitesOf` function the caller passes), and the builtins it keeps
+ *   below are those of the moment it loads (in the preload, the first crash: a builtin the program
+ *   replaced by then is the one used; the formatter wrapper, which runs while the program does,
+ *   keeps its own from start-up).
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { types } from 'node:util';
 import type { CrashRecord, RecordFrame } from '../traceback/record.js';
-import { callSitesOf } from './stack-hook.js';
 
 export const MAX_FRAMES = 64;
 export const MAX_STRING = 1024;
 export const MAX_RECORD_BYTES = 32 * 1024;
 
 type CallSite = NodeJS.CallSite;
+/** The CallSites of an error (stack-hook.ts callSitesOf), or undefined when they cannot be had. */
+export type SitesOf = (error: object) => CallSite[] | undefined;
 
+const ErrorCtor = Error;
 const ReflectApply = Reflect.apply;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
+const ObjectHasOwn = Object.hasOwn;
+const ArrayIsArray = Array.isArray;
 const ErrorPrototypeToString = Error.prototype.toString;
 const JSONStringify = JSON.stringify;
 const isProxy = types.isProxy;
@@ -197,8 +207,11 @@ function baseRecord(kind: string, errorClass: string | null, frames: RecordFrame
   };
 }
 
-/** The record of an uncaught exception or unhandled rejection (`value` is what Node reports). */
-export function errorRecord(kind: string, value: unknown, handled: boolean): CrashRecord {
+/**
+ * The record of an uncaught exception or unhandled rejection (`value` is what Node reports);
+ * `sitesOf` gives its CallSites (never called for a Proxy).
+ */
+export function errorRecord(kind: string, value: unknown, handled: boolean, sitesOf: SitesOf): CrashRecord {
   let frames: RecordFrame[] = [];
   let stack: string | undefined;
   if (value !== null && (typeof value === 'object' || typeof value === 'function')) {
@@ -209,7 +222,7 @@ export function errorRecord(kind: string, value: unknown, handled: boolean): Cra
       // Treat as a proxy: do not touch it.
     }
     if (!isProxied) {
-      const sites = callSitesOf(value);
+      const sites = sitesOf(value);
       if (sites !== undefined) frames = framesOf(sites);
       else stack = frameLinesOf(value);
     }
@@ -218,6 +231,37 @@ export function errorRecord(kind: string, value: unknown, handled: boolean): Cra
   if (stack !== undefined) record.stack = stack;
   if (handled) record.handled = true;
   return record;
+}
+
+/**
+ * The CallSites of the caller of `below` (which is left out, with everything it called), at most
+ * `limit` of them, for crashes that have no error object (process.abort). Nothing the program can
+ * see: a fresh object, Error.prepareStackTrace and Error.stackTraceLimit restored at once.
+ */
+export function captureCallSites(below: (...args: never[]) => unknown, limit: number): CallSite[] {
+  const holder: { stack?: unknown } = {};
+  let sites: CallSite[] = [];
+  const own = ObjectHasOwn(ErrorCtor, 'prepareStackTrace');
+  const savedFormatter: unknown = ErrorCtor.prepareStackTrace;
+  const limitDesc = ObjectGetOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit');
+  const raise = limitDesc !== undefined && limitDesc.writable === true && ObjectHasOwn(limitDesc, 'value');
+  try {
+    ErrorCtor.prepareStackTrace = (_e: Error, trace: CallSite[]): CallSite[] => trace;
+    if (raise) ErrorCtor.stackTraceLimit = limit;
+    ErrorCtor.captureStackTrace(holder, below);
+    if (ArrayIsArray(holder.stack)) sites = holder.stack as CallSite[];
+  } catch {
+    // No frames.
+  } finally {
+    try {
+      if (raise) ErrorCtor.stackTraceLimit = limitDesc.value as number;
+      if (own) ErrorCtor.prepareStackTrace = savedFormatter as typeof ErrorCtor.prepareStackTrace;
+      else delete (ErrorCtor as { prepareStackTrace?: unknown }).prepareStackTrace;
+    } catch {
+      // Nothing more to do.
+    }
+  }
+  return sites;
 }
 
 /** The record of process.abort(), with the CallSites of its caller. */

@@ -16,8 +16,6 @@
  *   dev:ino, i.e. it inherited the very channel.
  * - Descriptors 0-2 are never the channel. Anything malformed leaves the process inert.
  */
-import { fstatSync } from 'node:fs';
-
 export const FD_VAR = 'WATCHDOG_CRASH_FD';
 export const ID_VAR = 'WATCHDOG_CRASH_ID';
 export const NO_CHANNEL = 'none';
@@ -32,7 +30,9 @@ export function openChannel(env: NodeJS.ProcessEnv): number | null {
   let id: string | null = null;
   let usable = false;
   try {
-    const st = fstatSync(fd);
+    // Required here, not imported: a preload without WATCHDOG_CRASH_FD loads no module at all.
+    // (This module is the preload's alone, a CommonJS bundle.)
+    const st = (require('node:fs') as typeof import('node:fs')).fstatSync(fd);
     id = `${st.dev}:${st.ino}`;
     usable = st.isSocket() || st.isFIFO();
   } catch {

@@ -29,12 +29,14 @@
  * - The spool gets no `handled` record: only the watchdog, seeing the process's exit status 7,
  *   could tell whether the handler failed, and nothing sees the exit status of a descendant
  *   (Node emits no 'exit' event for a failed handler either).
+ * - This module is the start-up half: what it does before any crash is install (the listener, the
+ *   abort wrapper, the stack hook). Building and writing a record is crash-time.ts, which it gets
+ *   from the loader its bundle gave it (setCrashTimeLoader), only when a crash happens: the
+ *   preload `require`s its second bundle then, the library hands over its static import.
  */
 import { fstatSync } from 'node:fs';
-import { abortRecord, errorRecord, MAX_FRAMES, serialize } from './build-record.js';
-import { captureCallSites, installStackHook, uninstallStackHook } from './stack-hook.js';
-import { writeSpool } from './spool.js';
-import { writeRecordBytes } from './write-record.js';
+import type { CRASH_TIME_API, deliverAbort, deliverError, Output } from './crash-time.js';
+import { callSitesOf, installStackHook, uninstallStackHook } from './stack-hook.js';
 
 const MAX_HANDLED = 8;
 const OWNER = Symbol.for('crash-watchdog.setCrashOutput');
@@ -47,8 +49,12 @@ interface Owner {
   spool?(dir: string): boolean;
 }
 
-/** Where records go: a descriptor, a spool directory (one file per record), or both (spool as fallback). */
-type Output = { fd: number; spool: string | null } | { fd: null; spool: string };
+/** What this module calls at crash time (crash-time.ts). */
+interface CrashTime {
+  CRASH_TIME_API: typeof CRASH_TIME_API;
+  deliverError: typeof deliverError;
+  deliverAbort: typeof deliverAbort;
+}
 
 const ReflectApply = Reflect.apply;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -58,6 +64,36 @@ let output: Output | null = null;
 let handledWrites = 0;
 let monitor: Monitor | null = null;
 let abortSaved: { wrapper: () => never; desc: PropertyDescriptor } | null = null;
+let crashTimeLoader: (() => unknown) | null = null;
+let crashTime: CrashTime | null = null;
+
+/**
+ * Where the crash-time half (crash-time.ts) comes from, called at most until it succeeds, at the
+ * first crash: the preload `require`s dist/preload-crash.cjs, the library returns its static
+ * import. Without a loader no record is written.
+ */
+export function setCrashTimeLoader(load: () => unknown): void {
+  crashTimeLoader = load;
+}
+
+/** The crash-time half, loaded now if need be; null when it cannot be had (nothing is written then). */
+function loadCrashTime(): CrashTime | null {
+  if (crashTime === null && crashTimeLoader !== null) {
+    // A throw (the file is gone, or the stack is nearly full at an abort) is the caller's to catch;
+    // the next crash tries again.
+    const m = crashTimeLoader() as Partial<CrashTime> | null | undefined;
+    if (
+      m !== null &&
+      typeof m === 'object' &&
+      m.CRASH_TIME_API === 1 &&
+      typeof m.deliverError === 'function' &&
+      typeof m.deliverAbort === 'function'
+    ) {
+      crashTime = m as CrashTime;
+    }
+  }
+  return crashTime;
+}
 
 function isWorkerThread(): boolean {
   try {
@@ -66,11 +102,6 @@ function isWorkerThread(): boolean {
   } catch {
     return false;
   }
-}
-
-function deliver(to: Output, line: string, handled: boolean): void {
-  if (to.fd !== null && (writeRecordBytes(to.fd, line) > 0 || handled)) return;
-  if (to.spool !== null) writeSpool(to.spool, line);
 }
 
 function onCrash(err: unknown, origin: unknown): void {
@@ -85,7 +116,7 @@ function onCrash(err: unknown, origin: unknown): void {
       handledWrites++;
     }
     const kind = origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException';
-    deliver(to, serialize(errorRecord(kind, err, handled)), handled);
+    loadCrashTime()?.deliverError(to, kind, err, handled, callSitesOf);
   } catch {
     // Never disturb the crash.
   }
@@ -101,7 +132,7 @@ function wrapAbort(): void {
       const to = output;
       if (to !== null) {
         try {
-          deliver(to, serialize(abortRecord(captureCallSites(wrapper, MAX_FRAMES))), false);
+          loadCrashTime()?.deliverAbort(to, wrapper);
         } catch {
           // Abort anyway.
         }

@@ -226,34 +226,3 @@ export function callSitesOf(error: object): CallSite[] | undefined {
     return undefined;
   }
 }
-
-/**
- * The CallSites of the caller of `below` (which is left out, with everything it called), at most
- * `limit` of them, for crashes that have no error object (process.abort). Nothing the program can
- * see: a fresh object, Error.prepareStackTrace and Error.stackTraceLimit restored at once.
- */
-export function captureCallSites(below: (...args: never[]) => unknown, limit: number): CallSite[] {
-  const holder: { stack?: unknown } = {};
-  let sites: CallSite[] = [];
-  const own = ObjectHasOwn(ErrorCtor, 'prepareStackTrace');
-  const savedFormatter: unknown = ErrorCtor.prepareStackTrace;
-  const limitDesc = ObjectGetOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit');
-  const raise = limitDesc !== undefined && limitDesc.writable === true && ObjectHasOwn(limitDesc, 'value');
-  try {
-    ErrorCtor.prepareStackTrace = (_e: Error, trace: CallSite[]): CallSite[] => trace;
-    if (raise) ErrorCtor.stackTraceLimit = limit;
-    ErrorCtor.captureStackTrace(holder, below);
-    if (ArrayIsArray(holder.stack)) sites = holder.stack as CallSite[];
-  } catch {
-    // No frames.
-  } finally {
-    try {
-      if (raise) ErrorCtor.stackTraceLimit = limitDesc.value as number;
-      if (own) ErrorCtor.prepareStackTrace = savedFormatter as Formatter;
-      else delete (ErrorCtor as { prepareStackTrace?: unknown }).prepareStackTrace;
-    } catch {
-      // Nothing more to do.
-    }
-  }
-  return sites;
-}

@@ -3,10 +3,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { classOf, frameLinesOf, framesOf, MAX_RECORD_BYTES, serialize } from '../../src/child/build-record.js';
+import { captureCallSites, classOf, frameLinesOf, framesOf, MAX_RECORD_BYTES, serialize } from '../../src/child/build-record.js';
 import { RECORD_PREFIX, type CrashRecord } from '../../src/traceback/record.js';
 import { writeRecord } from '../../src/child/write-record.js';
-import { captureCallSites } from '../../src/child/stack-hook.js';
 
 describe('classOf', () => {
   it('names primitives by typeof, objects by their nearest constructor', () => {

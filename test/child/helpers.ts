@@ -19,7 +19,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  */
 function snapshotDist(): string {
   const dir = mkdtempSync(join(tmpdir(), 'watchdog-dist-'));
-  for (const name of ['preload.cjs', 'index.cjs', 'index.js']) {
+  for (const name of ['preload.cjs', 'preload-crash.cjs', 'index.cjs', 'index.js']) {
     const from = join(ROOT, 'dist', name);
     for (let tries = 0; ; tries++) {
       try {
