@@ -29,14 +29,20 @@ const common = {
   define: { __WATCHDOG_VERSION__: JSON.stringify(version) },
 };
 
-await Promise.all([
-  build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: { crash: 'src/crash/index.ts', collect: 'src/crash/collect-main.ts', commands: 'src/cli/commands.ts', 'test-command': 'src/cli/test.ts', preload: 'src/child/preload.ts', 'preload-crash': 'src/child/crash-time.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
-  build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: out }),
-  build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
-]);
-// The Python adapter runs as it is: put first on PYTHONPATH by the watchdog.
-cpSync('src/child/python/sitecustomize.py', `${out}/python/sitecustomize.py`);
+try {
+  await Promise.all([
+    build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
+    build({ ...common, entryPoints: { crash: 'src/crash/index.ts', collect: 'src/crash/collect-main.ts', commands: 'src/cli/commands.ts', 'test-command': 'src/cli/test.ts', preload: 'src/child/preload.ts', 'preload-crash': 'src/child/crash-time.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
+    build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: out }),
+    build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
+  ]);
+  // The Python adapter runs as it is: put first on PYTHONPATH by the watchdog.
+  cpSync('src/child/python/sitecustomize.py', `${out}/python/sitecustomize.py`);
+} catch (error) {
+  // A failed build leaves dist/ as it was, and nothing beside it.
+  rmSync(out, { recursive: true, force: true });
+  throw error;
+}
 const old = `dist.old-${process.pid}`;
 try {
   renameSync('dist', old);
