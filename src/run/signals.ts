@@ -13,7 +13,15 @@
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 
-export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+/**
+ * Signals someone may send to stop or steer the command. SIGALRM is among them (`kill -ALRM`,
+ * `timeout -s ALRM`): unforwarded, it would kill the watchdog and orphan the child. Not here:
+ * crash signals and SIGSYS/SIGTRAP (a kill(1) of those is indistinguishable from a fault), the
+ * process's own resource and timer signals (SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF), and job
+ * control (SIGTSTP, SIGTTIN, SIGTTOU: the watchdog must stop with its child for a shell to see
+ * the job stopped).
+ */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM'] as const;
 type Forwarded = (typeof FORWARDED_SIGNALS)[number];
 
 /** Signals a terminal delivers to its whole foreground process group. */

@@ -16,7 +16,7 @@ import { CLI, exists, finished, parentOf, scaled, sleep, startWatchdog, tempDir 
 const tmp = tempDir();
 afterAll(() => tmp.remove());
 
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM'] as const;
 
 /**
  * Counts each forwarded signal; prints `ready <pid>`, then `got <SIG>` per signal, and when no
@@ -42,7 +42,7 @@ setInterval(() => {}, 1000);
 const hasStrace = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 
 describe('forwarded signals arrive once', () => {
-  it('each of INT, TERM, HUP, QUIT, USR1, USR2, WINCH: one kill() by the watchdog, one delivery in the child', async () => {
+  it('each of INT, TERM, HUP, QUIT, USR1, USR2, WINCH, ALRM: one kill() by the watchdog, one delivery in the child', async () => {
     const store = tempDir();
     const trace = join(tmp.dir, 'kill.trace');
     // strace runs the watchdog (its only traced thread is the one that forwards); the watchdog is
@@ -155,6 +155,7 @@ describe('the watchdog never exits before its child', () => {
     { name: 'dies of a forwarded SIGTERM', script: `setInterval(() => {}, 1000)`, act: (run) => run.child.kill('SIGTERM'), expect: { code: null, signal: 'SIGTERM' } },
     { name: 'dies of a forwarded SIGINT', script: `setInterval(() => {}, 1000)`, act: (run) => run.child.kill('SIGINT'), expect: { code: null, signal: 'SIGINT' } },
     { name: 'dies of a forwarded SIGHUP', script: `setInterval(() => {}, 1000)`, act: (run) => run.child.kill('SIGHUP'), expect: { code: null, signal: 'SIGHUP' } },
+    { name: 'dies of a forwarded SIGALRM (which would kill an unlistening watchdog)', script: `setInterval(() => {}, 1000)`, act: (run) => run.child.kill('SIGALRM'), expect: { code: null, signal: 'SIGALRM' } },
     { name: 'is SIGKILLed directly', script: `setInterval(() => {}, 1000)`, act: (_run, pid) => process.kill(pid, 'SIGKILL'), expect: { code: null, signal: 'SIGKILL' } },
     {
       name: 'takes its time over SIGTERM (a slow cleanup)',
