@@ -130,6 +130,48 @@ describe('hostile text on the channel, through the whole crash path', () => {
   });
 });
 
+describe("the child's own output, flooded", () => {
+  it('--capture-stderr with 100 MB on stderr: every byte passed through in order, the watchdog bounded, the status kept', async () => {
+    const child = program(
+      'stderr-flood.js',
+      `const fs = require('fs'); const b = Buffer.alloc(1 << 20); for (let i = 0; i < 100; i++) { b.fill(65 + (i % 26)); fs.writeSync(2, b); } process.exit(5);\n`,
+    );
+    const run = startWatchdog(['--capture-stderr', '--', 'node', child], join(tmp.dir, 'stderr-flood'), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let bytes = 0;
+    let inOrder = true;
+    let expectedLetter = 65;
+    let inBlock = 0;
+    run.child.stderr!.removeAllListeners('data');
+    run.child.stderr!.on('data', (d: Buffer) => {
+      for (let i = 0; i < d.length; i++) {
+        if (d[i] !== expectedLetter) inOrder = false;
+        if (++inBlock === 1 << 20) {
+          inBlock = 0;
+          expectedLetter = 65 + (((expectedLetter - 65) + 1) % 26);
+        }
+      }
+      bytes += d.length;
+    });
+    const peak = await peakRss(run.child.pid!, run.exited);
+    const end = await new Promise<number | null>((resolve) => run.child.on('close', (code) => resolve(code)));
+    console.log(`channel-abuse: 100 MB through --capture-stderr, watchdog VmHWM ${peak.toFixed(1)} MiB`);
+    expect(end).toBe(5);
+    expect(bytes).toBe(100 << 20);
+    expect(inOrder).toBe(true);
+    expect(peak).toBeLessThan(PEAK_MIB);
+  });
+
+  it('stdin and stdout are the child own: 50 MB in, the same 50 MB out, untouched', async () => {
+    const { createHash } = await import('node:crypto');
+    const input = Buffer.alloc(50 << 20);
+    for (let i = 0; i < input.length; i += 4) input.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../dist/cli.cjs'), '--', 'cat'], { input, env: { ...process.env, WATCHDOG_DIR: join(tmp.dir, 'stdio') }, maxBuffer: 64 << 20 });
+    expect(r.status).toBe(0);
+    expect(createHash('sha256').update(r.stdout).digest('hex')).toBe(createHash('sha256').update(input).digest('hex'));
+    expect(r.stderr.length).toBe(0);
+  });
+});
+
 describe('a child that closes the channel at once', () => {
   it('and then crashes: the status is unchanged, and the crash is counted once (through the spool)', async () => {
     const child = program('closes.js', `require('fs').closeSync(3);\nfunction afterClose() { throw new Error('closed secret'); }\nsetTimeout(afterClose, 100);\n`);
