@@ -47,7 +47,12 @@ export function enc(s: string): string {
 }
 
 /** The string `enc()` made `c` from, or null when `c` is not a canonical encoding. */
+/** A component that is its own canonical encoding. */
+const PLAIN = /^[a-z0-9_-](?:[a-z0-9_.-]*[a-z0-9_-])?$/;
+
 export function dec(c: string): string | null {
+  // Lower-case letters, digits, `_`, `-` and inner dots stand for themselves (the usual case).
+  if (PLAIN.test(c)) return c;
   const bytes: number[] = [];
   for (let i = 0; i < c.length; i++) {
     const ch = c.charCodeAt(i);

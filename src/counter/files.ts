@@ -106,7 +106,14 @@ export function programFiles(pd: ProgramDir): ProgramFiles {
   const weeks: string[] = [];
   const summaryTemps: string[] = [];
   const others: string[] = [];
-  for (const { name } of entries(pd.path)) {
+  let list: string[];
+  try {
+    list = readdirSync(pd.path).sort(cmp); // names only: no stat per entry
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw ioError('read directory', pd.path, e);
+    list = [];
+  }
+  for (const name of list) {
     const week = parseWeekFileName(name);
     if (week) weeks.push(week);
     else if (name === NAMES_FILE) names = true;
@@ -123,8 +130,9 @@ export function programFiles(pd: ProgramDir): ProgramFiles {
  * until the next read() on the same reader; bytes past `length` are stale.
  */
 export class FileReader {
-  buf = Buffer.allocUnsafe(1 << 16);
   length = 0;
+
+  constructor(public buf: Buffer = Buffer.allocUnsafe(1 << 16)) {}
 
   /** Reads the file; false if it does not exist (any more). Other failures throw the errno error. */
   read(path: string): boolean {

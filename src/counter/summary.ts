@@ -177,9 +177,7 @@ export function loadSummary(path: string): Summary | null {
     return null;
   }
   try {
-    const first = (shared ??= new Int32Array(1 << 14));
-    const got = readSync(fd, new Uint8Array(first.buffer), 0, first.length * 4, 0);
-    const s = parseSummary(first, got >> 2, (n) => readAt(fd, n, 0), fd);
+    const s = parseSummary((words, from) => readAt(fd, words, from), fd);
     if (s) return s;
   } catch {
     // unreadable: as if there were none
@@ -188,34 +186,28 @@ export function loadSummary(path: string): Summary | null {
   return null;
 }
 
-/** The buffer of the first read, shared (each Summary keeps a copy of what it uses). */
-let shared: Int32Array | null = null;
-
 /**
- * A snapshot from its first `got` words in `first`; `more(n)` reads the first n words when they
- * are needed. Null unless magic, version, the header's and the listing part's checks and the
- * sizes are right.
+ * A snapshot read through `read(words, from)` (null past the end): the header, then the listing
+ * part, the rest when first asked for. Null unless magic, version, the header's and the listing
+ * part's checks and the sizes are right.
  */
-function parseSummary(first: Int32Array, got: number, more: (words: number) => Int32Array | null, fd: number): Summary | null {
-  if (got < HEADER) return null;
-  if (first[0] !== SUMMARY_MAGIC || first[1] !== SUMMARY_VERSION || sumCheck(first, 0, HEADER - 1) !== first[HEADER - 1]) return null;
-  const n = first[6]! >>> 0;
-  const nWeeks = first[7]! >>> 0;
-  const counted = first[8]! >>> 0;
-  const nameless = first[9]! >>> 0;
-  const textWords = first[10]! >>> 0;
-  const cap = first[11]! >>> 0;
-  const flags = first[12]!;
+function parseSummary(read: (words: number, from: number) => Int32Array | null, fd: number): Summary | null {
+  const h = read(HEADER, 0);
+  if (h === null || h[0] !== SUMMARY_MAGIC || h[1] !== SUMMARY_VERSION || sumCheck(h, 0, HEADER - 1) !== h[HEADER - 1]) return null;
+  const n = h[6]! >>> 0;
+  const nWeeks = h[7]! >>> 0;
+  const counted = h[8]! >>> 0;
+  const nameless = h[9]! >>> 0;
+  const textWords = h[10]! >>> 0;
+  const cap = h[11]! >>> 0;
+  const flags = h[12]!;
   const stride = (nWeeks + 31) >> 5;
   if (cap < 64 || (cap & (cap - 1)) !== 0 || n * 2 > cap || cap > 1 << 26 || counted > n || nameless > n || nWeeks > 1 << 16 || textWords > 1 << 20) return null;
   const listing = 2 * n + n * stride + 2 * n + counted + nameless + nWeeks * WEEK + textWords;
-  const total = HEADER + listing + 3 * n + 3 * cap;
-  // A copy of its own (the first read's buffer is shared): the index as far as the first read
-  // went, else the header and listing part; the rest read when first asked for.
-  const w = HEADER + listing > got ? more(HEADER + listing) : first.slice(0, Math.min(got, total));
-  if (w === null || sumCheck(w, HEADER, listing) !== first[13]) return null;
-  let at = HEADER;
-  const count = new Float64Array(w.buffer, w.byteOffset + at * 4, n);
+  const w = read(listing, HEADER);
+  if (w === null || sumCheck(w, 0, listing) !== h[13]) return null;
+  let at = 0;
+  const count = new Float64Array(w.buffer, w.byteOffset, n);
   at += 2 * n;
   const view = (len: number): Int32Array => w.subarray(at, (at += len));
   const bits = view(n * stride);
@@ -235,26 +227,20 @@ function parseSummary(first: Int32Array, got: number, more: (words: number) => I
   }
   const defsAt = HEADER + listing;
   const tableAt = defsAt + 3 * n;
-  const defsCheck = first[14]!;
-  const tableCheck = first[15]!;
-  // The rest of the index, read once when the definitions or the table are first asked for.
-  let rest: Int32Array | null | undefined;
-  const index = (): Int32Array | null => {
-    if (rest === undefined) {
-      try {
-        rest = total <= w.length ? w : more(total);
-      } catch {
-        rest = null;
-      }
-    }
-    return rest;
-  };
   let defs: ReturnType<Summary['defs']> | undefined;
   let table: ReturnType<Summary['table']> | undefined;
+  const part = (words: number, from: number, check: number): Int32Array | null => {
+    try {
+      const x = read(words, from);
+      return x !== null && sumCheck(x, 0, words) === check ? x : null;
+    } catch {
+      return null;
+    }
+  };
   return {
-    created: count2(w, 2),
-    namesSize: w[4]! >>> 0,
-    namesLast: w[5]!,
+    created: count2(h, 2),
+    namesSize: h[4]! >>> 0,
+    namesLast: h[5]!,
     n,
     count,
     bits,
@@ -265,15 +251,17 @@ function parseSummary(first: Int32Array, got: number, more: (words: number) => I
     weeks,
     open: (flags & OPEN) !== 0 && nWeeks > 0 ? weeks[nWeeks - 1]! : null,
     defs() {
-      if (defs !== undefined) return defs;
-      const x = index();
-      defs = x !== null && sumCheck(x, defsAt, 3 * n) === defsCheck ? { def: x.subarray(defsAt, defsAt + n), lo: x.subarray(defsAt + n, defsAt + 2 * n), hi: x.subarray(defsAt + 2 * n, defsAt + 3 * n) } : null;
+      if (defs === undefined) {
+        const x = part(3 * n, defsAt, h[14]!);
+        defs = x === null ? null : { def: x.subarray(0, n), lo: x.subarray(n, 2 * n), hi: x.subarray(2 * n, 3 * n) };
+      }
       return defs;
     },
     table() {
-      if (table !== undefined) return table;
-      const x = index();
-      table = x !== null && sumCheck(x, tableAt, 3 * cap) === tableCheck ? { lo: x.subarray(tableAt, tableAt + cap), hi: x.subarray(tableAt + cap, tableAt + 2 * cap), val: x.subarray(tableAt + 2 * cap, tableAt + 3 * cap) } : null;
+      if (table === undefined) {
+        const x = part(3 * cap, tableAt, h[15]!);
+        table = x === null ? null : { lo: x.subarray(0, cap), hi: x.subarray(cap, 2 * cap), val: x.subarray(2 * cap, 3 * cap) };
+      }
       return table;
     },
     fd,
@@ -287,7 +275,8 @@ function parseSummary(first: Int32Array, got: number, more: (words: number) => I
 export function describeSummary(buf: Buffer, offset: (n: number) => string): string[] {
   const w = new Int32Array(buf.length >> 2);
   Buffer.from(w.buffer).set(buf.subarray(0, w.length * 4));
-  const s = buf.length % 4 === 0 ? parseSummary(w, w.length, () => null, -1) : null;
+  const read = (words: number, from: number): Int32Array | null => (from + words <= w.length ? w.slice(from, from + words) : null);
+  const s = buf.length % 4 === 0 ? parseSummary(read, -1) : null;
   const defs = s?.defs() ?? null;
   if (s === null || defs === null || s.table() === null) return [`${offset(0)}  not a valid snapshot: ignored, and written again by the next listing`];
   const out: string[] = [];
@@ -296,7 +285,7 @@ export function describeSummary(buf: Buffer, offset: (n: number) => string): str
   const open = s.open ? `, and ${s.open.size} bytes of ${s.open.key}` : '';
   const names = s.namesSize > 0 ? `names.wdn bytes [0, ${s.namesSize}) intact` : 'names.wdn not summarised';
   out.push(`${offset(0)}  snapshot taken ${new Date(s.created).toISOString()}: ${span}${open}, ${s.n} names, ${s.order.length} counted; ${names}`);
-  const weekAt = (s.nameless.byteOffset - w.byteOffset) / 4 + s.nameless.length;
+  const weekAt = HEADER + s.nameless.byteOffset / 4 + s.nameless.length;
   s.weeks.forEach((wk, k) => {
     const ok = wk.at + wk.entries * ENTRY <= w.length && sumCheck(w, wk.at, wk.entries * ENTRY) === wk.check;
     const what = wk === s.open ? 'open week, read on from there' : `${wk.entries} sums${ok ? '' : ' (DAMAGED)'}`;
