@@ -97,6 +97,32 @@ describe('forwarded signals arrive once', () => {
   });
 });
 
+describe('a signal sent to the whole process group', () => {
+  // Known gap (reported with issue 5): `kill %1` in bash, `kill -TERM -<pgid>`, and supervisors
+  // that stop a job by its group signal the watchdog and the child together; with no terminal
+  // involved the watchdog cannot tell that from a signal sent to it alone, forwards it, and the
+  // child's handler runs twice (many CLIs take a second SIGTERM/SIGINT as "force quit"). No
+  // heuristic is safe: a container's PID 1 watchdog must forward `docker stop`'s SIGTERM.
+  // Checked on the watchdog's kill() calls (strace), like the forwarding above: whether the
+  // child's count shows 1 or 2 depends on whether the two deliveries merge.
+  it.skipIf(!hasStrace).fails('reaches the child once: the watchdog does not send it again (today: it does)', async () => {
+    const store = tempDir();
+    const trace = join(tmp.dir, 'group.trace');
+    const proc = spawn('strace', ['-qq', '-e', 'trace=kill', '-o', trace, process.execPath, CLI, '--', 'node', COUNTER, '600'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, WATCHDOG_DIR: store.dir } });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d));
+    const closed = new Promise<void>((resolve) => proc.on('close', () => resolve()));
+    const deadline = Date.now() + 20_000;
+    while (!/^ready \d+/m.test(out) && Date.now() < deadline) await sleep(10);
+    const childPid = Number(/^ready (\d+)/m.exec(out)![1]);
+    process.kill(-proc.pid!, 'SIGTERM'); // strace, the watchdog and the child share the group strace leads
+    await closed;
+    store.remove();
+    const forwarded = readFileSync(trace, 'utf8').split('\n').filter((l) => l.startsWith(`kill(${childPid}, SIGTERM)`));
+    expect(forwarded).toEqual([]);
+  });
+});
+
 describe('a child that will not stop', () => {
   it('ignores SIGTERM: the watchdog keeps waiting for it (not orphaned), then leaves with its status', async () => {
     const store = tempDir();
