@@ -35,7 +35,6 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { reason } from './errors.js';
 import { FileReader, NAMES_FILE, SUMMARY_FILE, programDirs, programFiles, weekFileName, type ProgramDir, type ProgramFiles } from './files.js';
 import { MAX_NAME_BYTES, NAME_OVERHEAD, Records, decodeCounts, decodeNames, describeDamage, sumCounts, validName, word } from './format.js';
-import { nameHash } from './hash.js';
 import { closeSummary, count2, dropSummary, encodeSummary, headWords, loadSummary, removeStaleTemps, summaryEntries, writeSummary, type Summary, type SummaryWeekContent } from './summary.js';
 import { HashIndex } from './table.js';
 import type { CounterRow, CounterTotal, ProgramId } from './types.js';
@@ -43,6 +42,12 @@ import { weekKey } from './week.js';
 
 /** Where increments without an intact definition are counted. */
 export const UNKNOWN_NAME = 'crash/unknown-name';
+/**
+ * Its hash (hash.ts nameHash) as two words: a constant, so that the listing commands do not carry
+ * SHA-256 for it (test/counter/summary.test.ts checks it).
+ */
+export const UNKNOWN_HASH_LO = 265864904;
+export const UNKNOWN_HASH_HI = 1544716139;
 
 export interface ReadOptions {
   /** Only this program: its name (`@scope/tool`), or `name@version`. */
@@ -424,11 +429,11 @@ class Names {
    * of the decoded text, and only that), so listing the top few of thousands of names reads and
    * decodes only those few.
    */
-  withPrefix(ids: readonly number[], prefix: string): number[] {
-    if (prefix === '') return ids as number[];
+  withPrefix(ids: ArrayLike<number> & Iterable<number>, prefix: string): ArrayLike<number> {
+    if (prefix === '') return ids;
     const bytes = Buffer.alloc(8);
     const len = bytes.write(prefix, 'utf8');
-    if (len !== prefix.length || len > 8 || prefix.includes('\0') || this.heads === 0) return ids.filter((i) => this.name(i).startsWith(prefix));
+    if (len !== prefix.length || len > 8 || prefix.includes('\0') || this.heads === 0) return [...ids].filter((i) => this.name(i).startsWith(prefix));
     const m0 = len >= 4 ? -1 : (1 << (8 * len)) - 1;
     const m1 = len >= 8 ? -1 : len <= 4 ? 0 : (1 << (8 * (len - 4))) - 1;
     const others: number[] = [];
@@ -481,10 +486,9 @@ class Names {
       }
     });
     if (missing === 0) return { canon: null, what: '' };
-    const h = nameHash(Buffer.from(UNKNOWN_NAME));
     this.lookups();
-    let u = this.index.get(word(h, 0), word(h, 4));
-    if (u < 0) u = this.add(word(h, 0), word(h, 4), UNKNOWN_NAME, -1);
+    let u = this.index.get(UNKNOWN_HASH_LO, UNKNOWN_HASH_HI);
+    if (u < 0) u = this.add(UNKNOWN_HASH_LO, UNKNOWN_HASH_HI, UNKNOWN_NAME, -1);
     this.list[u] = UNKNOWN_NAME;
     const canon = new Int32Array(this.list.length);
     for (let i = 0; i < canon.length; i++) canon[i] = this.list[i] === null ? u : i;
@@ -498,7 +502,7 @@ class Names {
  * undecoded snapshot names go to `others`, for the caller to compare as text. One small loop: it
  * runs over every counted name of every program.
  */
-function headMatches(ids: readonly number[], list: readonly (string | null | undefined)[], head: Int32Array, heads: number, p0: number, p1: number, m0: number, m1: number, others: number[]): number[] {
+function headMatches(ids: ArrayLike<number>, list: readonly (string | null | undefined)[], head: Int32Array, heads: number, p0: number, p1: number, m0: number, m1: number, others: number[]): number[] {
   const out: number[] = [];
   for (let k = 0; k < ids.length; k++) {
     const i = ids[k]!;
@@ -939,7 +943,7 @@ function collectSums(w: number, acc: Float64Array, top: number, sw: Int32Array, 
 /** The totals of one program@version, by name index; names decoded when asked for. */
 class ProgramTotals {
   /** Name indices counted, in first-counted order (nameless ones merged into UNKNOWN_NAME's). */
-  order: number[] = [];
+  order: ArrayLike<number> & Iterable<number> = [];
   private readonly lists = new Map<string, readonly string[]>();
 
   constructor(
@@ -987,7 +991,8 @@ class TotalSink implements Sink {
   /** Bit w of word (i * stride + (w >> 5)): name i was counted in week w. */
   private bits = new Int32Array(64);
   private stride = 1;
-  /** Indices in the order they were first counted. */
+  /** Indices in the order they were first counted: a snapshot's, then those counted first after it. */
+  private first: Int32Array | null = null;
   private order: number[] = [];
 
   constructor(private readonly out: ProgramTotals[]) {}
@@ -999,6 +1004,7 @@ class TotalSink implements Sink {
     this.stride = (weeks.length + 31) >> 5;
     this.count = new Float64Array(64);
     this.bits = new Int32Array(64 * this.stride);
+    this.first = null;
     this.order = [];
   }
 
@@ -1016,7 +1022,7 @@ class TotalSink implements Sink {
     } else {
       for (let i = 0; i < n; i++) for (let j = 0; j < s.stride; j++) this.bits[i * this.stride + j] = s.bits[i * s.stride + j]!;
     }
-    this.order = Array.from(s.order);
+    this.first = s.order;
   }
 
   private grow(n: number): void {
@@ -1032,7 +1038,7 @@ class TotalSink implements Sink {
   finish(names: Names, canon: Int32Array | null): void {
     if (names.list.length > this.count.length) this.grow(names.list.length);
     const { count, bits, stride } = this;
-    let order = this.order;
+    let order: ArrayLike<number> & Iterable<number> = this.first === null ? this.order : this.order.length === 0 ? this.first : [...this.first, ...this.order];
     if (canon !== null) {
       // Nameless indices merge into UNKNOWN_NAME's, which keeps the place of the first of them.
       const merged: number[] = [];
@@ -1086,38 +1092,55 @@ function selectTop(programs: ProgramTotals[], prefix: string, limit: number | un
   const kept = programs.map((p) => p.names.withPrefix(p.order, prefix));
   let m = 0;
   for (const ids of kept) m += ids.length;
-  const prog = new Int32Array(m);
-  const idx = new Int32Array(m);
-  const cnt = new Float64Array(m);
-  for (let k = 0, c = 0; k < programs.length; k++) {
-    const ids = kept[k]!;
-    const count = programs[k]!.count;
-    for (let j = 0; j < ids.length; j++, c++) {
-      prog[c] = k;
-      idx[c] = ids[j]!;
-      cnt[c] = count[ids[j]!]!;
-    }
-  }
-  let pick: number[] = [];
+  const pick: [number, number][] = []; // (program, index)
   if (limit === undefined || limit >= m) {
-    for (let c = 0; c < m; c++) pick.push(c);
+    kept.forEach((ids, k) => {
+      for (let j = 0; j < ids.length; j++) pick.push([k, ids[j]!]);
+    });
   } else if (limit > 0) {
-    // The count of the limit-th: every total above it is in, ties at it may be.
-    const sorted = cnt.slice(0, m).sort();
-    const threshold = sorted[m - limit]!;
-    const ties: number[] = [];
-    for (let c = 0; c < m; c++) {
-      if (cnt[c]! > threshold) pick.push(c);
-      else if (cnt[c] === threshold) ties.push(c);
-    }
-    // Among the ties the first programs come first: of the last program needed, all its ties.
-    ties.sort((a, b) => prog[a]! - prog[b]!);
-    const need = limit - pick.length;
-    const lastProg = prog[ties[need - 1]!]!;
-    for (const c of ties) if (prog[c]! <= lastProg) pick.push(c);
+    const threshold = limitCount(programs, kept, limit);
+    // Every total above the limit-th count is in; of those at it, the first programs' come first,
+    // so all ties of the programs up to the one that reaches the limit (their names decide).
+    let above = 0;
+    const ties: [number, number][] = [];
+    kept.forEach((ids, k) => {
+      const count = programs[k]!.count;
+      for (let j = 0; j < ids.length; j++) {
+        const c = count[ids[j]!]!;
+        if (c > threshold) {
+          pick.push([k, ids[j]!]);
+          above++;
+        } else if (c === threshold) {
+          ties.push([k, ids[j]!]);
+        }
+      }
+    });
+    const lastProg = ties[limit - above - 1]![0];
+    for (const t of ties) if (t[0] <= lastProg) pick.push(t);
   }
-  const totals = pick.map((c) => programs[prog[c]!]!.total(idx[c]!));
+  const totals = pick.map(([k, i]) => programs[k]!.total(i));
   totals.sort(compareTotals);
   if (limit !== undefined && totals.length > limit) totals.length = limit;
   return { totals, more: m - totals.length };
+}
+
+/** The limit-th largest count among the kept totals (there are more than `limit` of them). */
+function limitCount(programs: ProgramTotals[], kept: ArrayLike<number>[], limit: number): number {
+  // The `limit` largest so far, descending: most counts are below the last and cost one compare.
+  const best = new Float64Array(limit).fill(-1);
+  for (let k = 0; k < kept.length; k++) {
+    const ids = kept[k]!;
+    const count = programs[k]!.count;
+    for (let j = 0; j < ids.length; j++) {
+      const c = count[ids[j]!]!;
+      if (c <= best[limit - 1]!) continue;
+      let at = limit - 1;
+      while (at > 0 && best[at - 1]! < c) {
+        best[at] = best[at - 1]!;
+        at--;
+      }
+      best[at] = c;
+    }
+  }
+  return best[limit - 1]!;
 }

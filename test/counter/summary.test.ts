@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { programDirName } from '../../src/counter/encoding.js';
 import { NAMES_FILE, SUMMARY_FILE } from '../../src/counter/files.js';
-import { readStore, readTopTotals, readTotals, type TotalsOptions } from '../../src/counter/read.js';
+import { UNKNOWN_HASH_HI, UNKNOWN_HASH_LO, UNKNOWN_NAME, readStore, readTopTotals, readTotals, type TotalsOptions } from '../../src/counter/read.js';
+import { word } from '../../src/counter/format.js';
+import { nameHash } from '../../src/counter/hash.js';
 import { openStore } from '../../src/counter/store.js';
 import { weekKey, weekStart } from '../../src/counter/week.js';
 import { dumpStore } from '../../src/counter/dump.js';
@@ -290,6 +292,13 @@ describe('the snapshot of closed weeks', () => {
     expect(dump).toMatch(/ total {4}[0-9a-f]{16} {2}\d+ in \d+ weeks?\n/);
     writeFileSync(summaryPath(), 'garbage!');
     expect(dumpStore(tmp.dir)).toContain('summary.wds: 8 bytes\n         0  not a valid snapshot: ignored, and written again by the next listing');
+  });
+});
+
+describe('constants', () => {
+  it("UNKNOWN_NAME's hash, kept as a constant so the listing carries no SHA-256, is its hash", () => {
+    const h = nameHash(Buffer.from(UNKNOWN_NAME));
+    expect([word(h, 0), word(h, 4)]).toEqual([UNKNOWN_HASH_LO, UNKNOWN_HASH_HI]);
   });
 });
 
