@@ -79,7 +79,8 @@ afterAll(() => {
 const W = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --`;
 const NODE = JSON.stringify(process.execPath);
 
-describe.skipIf(!hasTmux)('in a real terminal (tmux)', () => {
+// Skipped, with this reason in its name, where tmux is not installed (apt-get install tmux).
+describe.skipIf(!hasTmux)('in a real terminal (tmux; skipped when tmux is not installed)', () => {
   it('the child sees a terminal on stdin, stdout and stderr', async () => {
     const program = file('tty.js');
     writeFileSync(program, `require('fs').writeFileSync(${JSON.stringify(file('tty.json'))}, JSON.stringify([0, 1, 2].map((fd) => require('tty').isatty(fd))));\n`);
@@ -189,8 +190,4 @@ require('fs').writeFileSync(out + '.ready', JSON.stringify([process.stdout.colum
       expect(JSON.parse(readFileSync(out, 'utf8')), tag).toEqual([[width, 30]]);
     }
   });
-});
-
-describe.skipIf(hasTmux)('in a real terminal', () => {
-  it.skip('skipped: tmux is not installed (apt-get install tmux), so no real terminal can be driven', () => {});
 });
