@@ -10,7 +10,7 @@
  * it as `unknown`. Listings are sorted, so every command reports the store in the same order.
  */
 import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { errnoCode, ioError } from './errors.js';
 import { parseProgramDirName, programDirName } from './encoding.js';
 import type { ProgramId } from './types.js';
@@ -75,7 +75,8 @@ export function programDirs(dir: string): { dirs: ProgramDir[]; others: string[]
   const others: string[] = [];
   for (const e of entries(root)) {
     const program = e.dir ? parseProgramDirName(e.name) : null;
-    if (program) dirs.push({ program, path: join(root, e.name), rel: `${COUNTERS_DIR}/${e.name}` });
+    // Concatenated, not join()ed: an entry name is one component, and join() normalizes the whole path.
+    if (program) dirs.push({ program, path: root + sep + e.name, rel: `${COUNTERS_DIR}/${e.name}` });
     else others.push(e.name);
   }
   dirs.sort((a, b) => cmp(a.program.name, b.program.name) || cmp(a.program.version, b.program.version));
@@ -108,7 +109,7 @@ export function programFiles(pd: ProgramDir): ProgramFiles {
   const others: string[] = [];
   let list: string[];
   try {
-    list = readdirSync(pd.path).sort(cmp); // names only: no stat per entry
+    list = readdirSync(pd.path).sort(); // names only, no stat per entry; code-unit order
   } catch (e) {
     if (errnoCode(e) !== 'ENOENT') throw ioError('read directory', pd.path, e);
     list = [];

@@ -431,13 +431,19 @@ class Names {
    */
   withPrefix(ids: ArrayLike<number> & Iterable<number>, prefix: string): ArrayLike<number> {
     if (prefix === '') return ids;
-    const bytes = Buffer.alloc(8);
-    const len = bytes.write(prefix, 'utf8');
-    if (len !== prefix.length || len > 8 || prefix.includes('\0') || this.heads === 0) return [...ids].filter((i) => this.name(i).startsWith(prefix));
+    const len = prefix.length;
+    if (len > 8 || !/^[\x01-\x7f]+$/.test(prefix) || this.heads === 0) return [...ids].filter((i) => this.name(i).startsWith(prefix));
+    // The prefix's bytes as the two little-endian words of a head, and which of their bytes count.
+    let p0 = 0;
+    let p1 = 0;
+    for (let k = 0; k < len; k++) {
+      if (k < 4) p0 |= prefix.charCodeAt(k) << (8 * k);
+      else p1 |= prefix.charCodeAt(k) << (8 * (k - 4));
+    }
     const m0 = len >= 4 ? -1 : (1 << (8 * len)) - 1;
     const m1 = len >= 8 ? -1 : len <= 4 ? 0 : (1 << (8 * (len - 4))) - 1;
     const others: number[] = [];
-    const out = headMatches(ids, this.list, this.head!, this.heads, bytes.readInt32LE(0), bytes.readInt32LE(4), m0, m1, others);
+    const out = headMatches(ids, this.head!, this.heads, p0, p1, m0, m1, others);
     // Names decoded already, or not from the snapshot, are compared as text.
     for (const i of others) if (this.name(i).startsWith(prefix)) out.push(i);
     return out;
@@ -498,15 +504,16 @@ class Names {
 }
 
 /**
- * The ids whose snapshot heads match (head & mask === prefix word); ids whose names are not
- * undecoded snapshot names go to `others`, for the caller to compare as text. One small loop: it
- * runs over every counted name of every program.
+ * The ids whose snapshot heads match (head & mask === prefix word); ids past the snapshot's names,
+ * and those it had no name for (a zero head: defined since, or never), go to `others`, for the
+ * caller to compare as text. A head is right whether or not the name has been decoded since. One
+ * small loop: it runs over every counted name of every program.
  */
-function headMatches(ids: ArrayLike<number>, list: readonly (string | null | undefined)[], head: Int32Array, heads: number, p0: number, p1: number, m0: number, m1: number, others: number[]): number[] {
+function headMatches(ids: ArrayLike<number>, head: Int32Array, heads: number, p0: number, p1: number, m0: number, m1: number, others: number[]): number[] {
   const out: number[] = [];
   for (let k = 0; k < ids.length; k++) {
     const i = ids[k]!;
-    if (i < heads && list[i] === undefined) {
+    if (i < heads && (head[2 * i]! | head[2 * i + 1]!) !== 0) {
       if ((head[2 * i]! & m0) === p0 && (head[2 * i + 1]! & m1) === p1) out.push(i);
     } else {
       others.push(i);
@@ -539,13 +546,13 @@ function scanProgram(pd: ProgramDir, files: ProgramFiles, weeks: string[], reade
   const closed = files.weeks.filter((w) => w < ctx.current);
   let s = useSummary ? loadSummary(pd.path + sep + SUMMARY_FILE) : null;
   try {
+    if (s !== null && fastFits(s, files, weeks, closed, ctx) && fastScan(pd, files, weeks, closed, s, readers, damage, sinkOf, ctx)) {
+      s = null; // its names own it now: they read its definitions part when a name is shown
+      return;
+    }
     if (s !== null && !describesFiles(s, files.weeks, ctx)) {
       closeSummary(s);
       s = null;
-    }
-    if (s !== null && fastScan(pd, files, weeks, closed, s, readers, damage, sinkOf, ctx)) {
-      s = null; // its names own it now: they read its definitions part when a name is shown
-      return;
     }
     slowScan(pd, files, weeks, closed, s, readers, damage, sinkOf(), ctx);
   } finally {
@@ -560,10 +567,11 @@ function scanProgram(pd: ProgramDir, files: ProgramFiles, weeks: string[], reade
 function describesFiles(s: Summary, weeks: readonly string[], ctx: Context): boolean {
   if (s.created > ctx.now) return false; // the clock went back: what is closed may have changed
   let j = 0;
-  for (let k = 0; k < s.weeks.length; k++) {
-    const key = s.weeks[k]!.key;
-    if (k > 0 && key <= s.weeks[k - 1]!.key) return false;
-    if (key > ctx.current || (key === ctx.current && s.weeks[k] !== s.open)) return false;
+  const list = s.weeks();
+  for (let k = 0; k < list.length; k++) {
+    const key = list[k]!.key;
+    if (k > 0 && key <= list[k - 1]!.key) return false;
+    if (key > ctx.current || (key === ctx.current && !(s.open !== null && k === list.length - 1))) return false;
     while (j < weeks.length && weeks[j]! < key) j++;
     if (j === weeks.length || weeks[j] !== key) return false; // removed
   }
@@ -572,7 +580,19 @@ function describesFiles(s: Summary, weeks: readonly string[], ctx: Context): boo
 
 /** The weeks a snapshot covers that are closed (all but its open week). */
 function closedOf(s: Summary): number {
-  return s.open === null ? s.weeks.length : s.weeks.length - 1;
+  return s.open === null ? s.weekCount : s.weekCount - 1;
+}
+
+/**
+ * Whether the fast path applies, at the cost of comparing two strings: the snapshot, taken in the
+ * past, covers exactly the closed weeks in the directory, all of them selected, and its open week
+ * (if any) is the current week and still there; names.wdn was intact when it was taken.
+ */
+function fastFits(s: Summary, files: ProgramFiles, weeks: string[], closed: string[], ctx: Context): boolean {
+  if (s.created > ctx.now || s.namesSize === 0 || !files.names) return false;
+  const n = closedOf(s);
+  if (n !== closed.length || n === 0 || weeks[0] !== closed[0] || s.keys.slice(0, 8 * n) !== closed.join('')) return false;
+  return s.open === null || (s.open.key === ctx.current && files.weeks.includes(ctx.current));
 }
 
 /**
@@ -585,8 +605,6 @@ function closedOf(s: Summary): number {
 function fastScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: string[], s: Summary, readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context): boolean {
   const nClosed = closedOf(s);
   const open = s.open;
-  if (s.namesSize === 0 || nClosed !== closed.length || weeks[0] !== s.weeks[0]!.key) return false;
-  if (open !== null && open.key !== ctx.current) return false; // its week has ended: it is stale
   const sink = sinkOf();
   if (sink.summary === undefined) return false;
   const names = new Names(pd.path + sep + NAMES_FILE);
@@ -626,7 +644,7 @@ function fastScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
 
     sink.start(pd.program, weeks);
     sink.summary(s);
-    for (let k = 0; k < nClosed; k++) if (s.weeks[k]!.damage) damage.push(`${pd.rel}/${weekFileName(s.weeks[k]!.key)}: ${s.weeks[k]!.damage}`);
+    if (s.damaged > 0) for (const wk of s.weeks().slice(0, nClosed)) if (wk.damage) damage.push(`${pd.rel}/${weekFileName(wk.key)}: ${wk.damage}`);
     for (let j = 0; j < names.placeholders.length; j++) {
       const i = names.placeholders[j]!;
       if (i < s.n) names.unnamed[j] = names.unnamed[j]! + s.count[i]!;
@@ -766,10 +784,11 @@ function slowScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
   const covered = new Int32Array(weeks.length).fill(-1);
   let firstCovered = -1;
   if (s !== null) {
+    const list = s.weeks();
     let k = 0;
     for (let w = 0; w < weeks.length; w++) {
-      while (k < nClosed && s.weeks[k]!.key < weeks[w]!) k++;
-      if (k < nClosed && s.weeks[k]!.key === weeks[w]) {
+      while (k < nClosed && list[k]!.key < weeks[w]!) k++;
+      if (k < nClosed && list[k]!.key === weeks[w]) {
         covered[w] = k;
         if (firstCovered < 0) firstCovered = k;
       }
@@ -798,7 +817,7 @@ function slowScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
     const k = covered[w]!;
     if (k >= 0) {
       // From the snapshot: the sums it holds for the week, and the week's damage line.
-      const sw = s!.weeks[k]!;
+      const sw = s!.weeks()[k]!;
       const e = entries!.words;
       const at = entries!.blocks[k - firstCovered]!;
       sums.fit(names.list.length);

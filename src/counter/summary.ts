@@ -33,7 +33,7 @@
  *     10 words of text   11 capacity of the hash table (a power of two, at least 64 and 2n)
  *     12 flags: 1 = the last week is the open week
  *     13 check of the listing part   14 of the definitions part   15 of the hash table
- *     16-22 zero   23 check of words 0-22
+ *     16 weeks with a damage line   17-22 zero   23 check of words 0-22
  *   listing part:
  *     count  n doubles (2 words each, at an 8-byte offset): each index's total
  *     bits   n x stride words (stride = ceil(weeks / 32)): bit k of word k >> 5 set when counted
@@ -46,7 +46,8 @@
  *            when summarised (lo, hi), word offset of its entries, their number, their check, byte
  *            offset and length of its damage line in the text, the last word of the summarised
  *            bytes (open week only)
- *     text   the damage lines (UTF-8), zero-padded to a whole word
+ *     text   the week keys again, 8 bytes each (compared with a directory listing at once), then
+ *            the damage lines (UTF-8), zero-padded to a whole word
  *   definitions part: n words each of: byte offset of the definition in names.wdn (-1: none),
  *     hash low word, hash high word (as in the records)
  *   hash table (table.ts HashIndex): capacity words each of hash low words, hash high words, and
@@ -98,7 +99,12 @@ export interface Summary {
   heads: Int32Array;
   order: Int32Array;
   nameless: Int32Array;
-  weeks: SummaryWeek[];
+  /** How many weeks, their keys one after the other (8 characters each), how many have damage. */
+  weekCount: number;
+  keys: string;
+  damaged: number;
+  /** The weeks, ascending (built when first asked for). */
+  weeks(): SummaryWeek[];
   /** The open week (the last of `weeks`), or null. */
   open: SummaryWeek | null;
   /** Checked on first use; null if its check fails. */
@@ -217,14 +223,15 @@ function parseSummary(read: (words: number, from: number) => Int32Array | null, 
   const weekAt = at;
   at += nWeeks * WEEK;
   const text = Buffer.from(w.buffer, w.byteOffset + at * 4, textWords * 4);
-  const weeks: SummaryWeek[] = [];
-  for (let k = 0; k < nWeeks; k++) {
+  if (nWeeks * 8 > text.length) return null;
+  const week = (k: number): SummaryWeek => {
     const p = weekAt + k * WEEK;
     const d = w[p + 7]! >>> 0;
     const dl = w[p + 8]! >>> 0;
-    if (d + dl > text.length) return null;
-    weeks.push({ key: weekKeyOf(w, p), size: count2(w, p + 2), at: w[p + 4]! >>> 0, entries: w[p + 5]! >>> 0, check: w[p + 6]!, damage: dl === 0 ? '' : text.toString('utf8', d, d + dl), last: w[p + 9]! });
-  }
+    const damage = dl === 0 || d + dl > text.length ? '' : text.toString('utf8', d, d + dl);
+    return { key: weekKeyOf(w, p), size: count2(w, p + 2), at: w[p + 4]! >>> 0, entries: w[p + 5]! >>> 0, check: w[p + 6]!, damage, last: w[p + 9]! };
+  };
+  let weeks: SummaryWeek[] | undefined;
   const defsAt = HEADER + listing;
   const tableAt = defsAt + 3 * n;
   let defs: ReturnType<Summary['defs']> | undefined;
@@ -248,8 +255,17 @@ function parseSummary(read: (words: number, from: number) => Int32Array | null, 
     heads,
     order,
     nameless: nl,
-    weeks,
-    open: (flags & OPEN) !== 0 && nWeeks > 0 ? weeks[nWeeks - 1]! : null,
+    weekCount: nWeeks,
+    keys: text.toString('latin1', 0, 8 * nWeeks),
+    damaged: h[16]! >>> 0,
+    weeks() {
+      if (weeks === undefined) {
+        weeks = [];
+        for (let k = 0; k < nWeeks; k++) weeks.push(week(k));
+      }
+      return weeks;
+    },
+    open: (flags & OPEN) !== 0 && nWeeks > 0 ? week(nWeeks - 1) : null,
     defs() {
       if (defs === undefined) {
         const x = part(3 * n, defsAt, h[14]!);
@@ -280,15 +296,16 @@ export function describeSummary(buf: Buffer, offset: (n: number) => string): str
   const defs = s?.defs() ?? null;
   if (s === null || defs === null || s.table() === null) return [`${offset(0)}  not a valid snapshot: ignored, and written again by the next listing`];
   const out: string[] = [];
-  const closed = s.open ? s.weeks.slice(0, -1) : s.weeks;
+  const all = s.weeks();
+  const closed = s.open ? all.slice(0, -1) : all;
   const span = closed.length === 0 ? 'no closed weeks' : `${closed.length} closed week${closed.length === 1 ? '' : 's'}, ${closed[0]!.key}..${closed[closed.length - 1]!.key}`;
   const open = s.open ? `, and ${s.open.size} bytes of ${s.open.key}` : '';
   const names = s.namesSize > 0 ? `names.wdn bytes [0, ${s.namesSize}) intact` : 'names.wdn not summarised';
   out.push(`${offset(0)}  snapshot taken ${new Date(s.created).toISOString()}: ${span}${open}, ${s.n} names, ${s.order.length} counted; ${names}`);
   const weekAt = HEADER + s.nameless.byteOffset / 4 + s.nameless.length;
-  s.weeks.forEach((wk, k) => {
+  all.forEach((wk, k) => {
     const ok = wk.at + wk.entries * ENTRY <= w.length && sumCheck(w, wk.at, wk.entries * ENTRY) === wk.check;
-    const what = wk === s.open ? 'open week, read on from there' : `${wk.entries} sums${ok ? '' : ' (DAMAGED)'}`;
+    const what = s.open !== null && k === all.length - 1 ? 'open week, read on from there' : `${wk.entries} sums${ok ? '' : ' (DAMAGED)'}`;
     out.push(`${offset((weekAt + k * WEEK) * 4)}  week     ${wk.key}  ${wk.size} bytes summarised, ${what}${wk.damage ? `; ${wk.damage}` : ''}`);
   });
   const hash = Buffer.allocUnsafe(8);
@@ -327,8 +344,9 @@ export function closeSummary(s: Summary): void {
  */
 export function summaryEntries(s: Summary, from: number, to: number): { words: Int32Array; blocks: number[] } | null {
   if (from >= to) return { words: new Int32Array(0), blocks: [] };
-  const start = s.weeks[from]!.at;
-  const last = s.weeks[to - 1]!;
+  const weeks = s.weeks();
+  const start = weeks[from]!.at;
+  const last = weeks[to - 1]!;
   const n = last.at + last.entries * ENTRY - start;
   let words: Int32Array | null;
   try {
@@ -339,7 +357,7 @@ export function summaryEntries(s: Summary, from: number, to: number): { words: I
   if (words === null) return null;
   const blocks: number[] = [];
   for (let k = from; k < to; k++) {
-    const wk = s.weeks[k]!;
+    const wk = weeks[k]!;
     const rel = wk.at - start;
     if (rel < 0 || rel + wk.entries * ENTRY > n || sumCheck(words, rel, wk.entries * ENTRY) !== wk.check) return null;
     blocks.push(rel);
@@ -406,8 +424,9 @@ export function encodeSummary(c: SummaryContent): Buffer {
   table.addMany(pairs, 0, 2, n, 0);
   const slots = table.slots();
   const cap = slots.val.length;
+  const keys = Buffer.from(c.weeks.map((wk) => wk.key.padEnd(8, ' ').slice(0, 8)).join(''), 'latin1');
   const texts = c.weeks.map((wk) => Buffer.from(wk.damage, 'utf8'));
-  const textWords = (texts.reduce((t, x) => t + x.length, 0) + 3) >> 2;
+  const textWords = (keys.length + texts.reduce((t, x) => t + x.length, 0) + 3) >> 2;
   const listing = 2 * n + n * stride + 2 * n + order.length + nameless.length + nWeeks * WEEK + textWords;
   const entryWords = c.weeks.reduce((t, wk) => t + (wk.last === undefined ? wk.entries.length : 0), 0);
   const w = new Int32Array(HEADER + listing + 3 * n + 3 * cap + entryWords);
@@ -426,8 +445,9 @@ export function encodeSummary(c: SummaryContent): Buffer {
   w.set(nameless, at);
   at += nameless.length;
   let entryAt = HEADER + listing + 3 * n + 3 * cap;
-  let textAt = 0;
   const textView = Buffer.from(w.buffer, (at + nWeeks * WEEK) * 4, textWords * 4);
+  keys.copy(textView, 0);
+  let textAt = keys.length;
   c.weeks.forEach((wk, k) => {
     const [a, b] = weekKeyWords(wk.key);
     w[at] = a;
@@ -472,6 +492,7 @@ export function encodeSummary(c: SummaryContent): Buffer {
   w[10] = textWords;
   w[11] = cap;
   w[12] = open ? OPEN : 0;
+  w[16] = texts.filter((t) => t.length > 0).length;
   w[13] = sumCheck(w, HEADER, listing);
   w[14] = sumCheck(w, defsAt, 3 * n);
   w[15] = sumCheck(w, tableAt, 3 * cap);
