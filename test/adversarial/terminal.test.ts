@@ -8,7 +8,7 @@
  * where the user would look at it (the prompt and the echo).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, sleep, tempDir } from './helpers.js';
@@ -72,7 +72,11 @@ afterEach(() => {
   if (hasTmux) spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', SESSION], { stdio: 'ignore' });
 });
 afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+  if (hasTmux) {
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+    // The server leaves its socket file behind.
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
+  }
   tmp.remove();
 });
 
