@@ -177,20 +177,34 @@ const REFRESH_BYTES = 32 * 1024;
 function scanStore(dir: string, options: ReadOptions, ctx: Context, sink: () => Sink): string[] {
   const from = sinceKey(options.since);
   const damage: string[] = [];
-  const readers: Readers = { counts: new FileReader(), names: new FileReader(), records: new Records() };
+  const readers = (shared ??= { counts: new FileReader(), names: new FileReader(), records: new Records() });
   for (const pd of programDirs(dir).dirs) {
     const { name, version } = pd.program;
     if (options.program !== undefined && options.program !== name && options.program !== `${name}@${version}`) continue;
-    const files = programFiles(pd);
-    const selected = from === null ? files.weeks : files.weeks.filter((w) => w >= from);
-    if (selected.length === 0) continue;
     const mark = damage.length;
+    // The fast path first: a fresh snapshot tells which week files there are, no listing needed.
+    let s: Summary | null = null;
     try {
-      scanProgram(pd, files, selected, readers, damage, sink, ctx, ctx.use && files.summary);
+      s = ctx.use ? loadSummary(pd.path + sep + SUMMARY_FILE) : null;
+      if (s !== null && fastFits(s, from, ctx) && fastScan(pd, s, readers, damage, sink, ctx)) continue;
     } catch (e) {
       if (!(e instanceof SummaryMismatch)) throw e;
       damage.length = mark;
-      scanProgram(pd, files, selected, readers, damage, sink, ctx, false);
+      if (s !== null) closeSummary(s);
+      s = null;
+    }
+    const files = programFiles(pd);
+    const selected = from === null ? files.weeks : files.weeks.filter((w) => w >= from);
+    if (selected.length === 0) {
+      if (s !== null) closeSummary(s);
+      continue;
+    }
+    try {
+      scanProgram(pd, files, selected, readers, damage, sink, ctx, s);
+    } catch (e) {
+      if (!(e instanceof SummaryMismatch)) throw e;
+      damage.length = mark;
+      scanProgram(pd, files, selected, readers, damage, sink, ctx, null);
     }
   }
   return damage;
@@ -202,6 +216,8 @@ interface Readers {
   names: FileReader;
   records: Records;
 }
+/** Kept from one scan to the next: nothing read into them outlives the scan. */
+let shared: Readers | undefined;
 
 function sinceKey(since: Date | undefined): string | null {
   if (since === undefined) return null;
@@ -542,14 +558,10 @@ interface Sink {
  * every selected week but the current week's tail, else on the slow path. Throws SummaryMismatch,
  * before anything reached `sink`'s output, when the snapshot turns out not to match.
  */
-function scanProgram(pd: ProgramDir, files: ProgramFiles, weeks: string[], readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context, useSummary: boolean): void {
+function scanProgram(pd: ProgramDir, files: ProgramFiles, weeks: string[], readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context, summary: Summary | null): void {
   const closed = files.weeks.filter((w) => w < ctx.current);
-  let s = useSummary ? loadSummary(pd.path + sep + SUMMARY_FILE) : null;
+  let s = summary;
   try {
-    if (s !== null && fastFits(s, files, weeks, closed, ctx) && fastScan(pd, files, weeks, closed, s, readers, damage, sinkOf, ctx)) {
-      s = null; // its names own it now: they read its definitions part when a name is shown
-      return;
-    }
     if (s !== null && !describesFiles(s, files.weeks, ctx)) {
       closeSummary(s);
       s = null;
@@ -584,25 +596,27 @@ function closedOf(s: Summary): number {
 }
 
 /**
- * Whether the fast path applies, at the cost of comparing two strings: the snapshot, taken in the
- * past, covers exactly the closed weeks in the directory, all of them selected, and its open week
- * (if any) is the current week and still there; names.wdn was intact when it was taken.
+ * Whether the fast path applies: the snapshot was taken in the past, with names.wdn intact, its
+ * open week (if any) is the current week, and every week it covers is selected. Then its weeks are
+ * the directory's week files but the current week's: a week file other than the current week's
+ * is only ever created or appended to with the snapshot removed (store.ts), and a snapshot is not
+ * written while the directory has weeks after the current one.
  */
-function fastFits(s: Summary, files: ProgramFiles, weeks: string[], closed: string[], ctx: Context): boolean {
-  if (s.created > ctx.now || s.namesSize === 0 || !files.names) return false;
-  const n = closedOf(s);
-  if (n !== closed.length || n === 0 || weeks[0] !== closed[0] || s.keys.slice(0, 8 * n) !== closed.join('')) return false;
-  return s.open === null || (s.open.key === ctx.current && files.weeks.includes(ctx.current));
+function fastFits(s: Summary, from: string | null, ctx: Context): boolean {
+  if (s.created > ctx.now || s.namesSize === 0 || closedOf(s) === 0) return false;
+  if (s.open !== null && s.open.key !== ctx.current) return false; // its week has ended: stale
+  return from === null || from <= s.keys.slice(0, 8);
 }
 
 /**
- * The fast path, for a snapshot that covers exactly the closed weeks, names.wdn up to some size,
- * and the current week up to some size or not at all, when every week it covers is selected:
- * totals taken over from it, then what was appended to the current week and names.wdn since.
- * Returns false, having touched nothing, when it does not apply or the tails are long enough that
- * the snapshot should be written again (the slow path does that).
+ * The fast path, for a snapshot that fastFits(): its totals taken over, then what was appended to
+ * the current week's file and to names.wdn since (the whole current week if it had none of it).
+ * Returns false, having touched nothing but `s` stays open, when the tails are long enough that the
+ * snapshot should be written again (the slow path does that); on success `s` belongs to the names
+ * in the sink's output, which read its definitions when a name is shown. Throws SummaryMismatch
+ * when the files are not what it summarised.
  */
-function fastScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: string[], s: Summary, readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context): boolean {
+function fastScan(pd: ProgramDir, s: Summary, readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context): boolean {
   const nClosed = closedOf(s);
   const open = s.open;
   const sink = sinkOf();
@@ -612,14 +626,15 @@ function fastScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
     const r = readers.records;
     // names.wdn past the snapshot, and the current week past it (the whole file if it had none).
     names.fromSummary(s);
-    if (!files.names || !names.loadFrom(s.namesSize, s.namesLast, readers.names, r)) throw new SummaryMismatch();
+    if (!names.loadFrom(s.namesSize, s.namesLast, readers.names, r)) throw new SummaryMismatch();
     const namesTail = names.size - s.namesSize;
-    const cur = weeks.indexOf(ctx.current, nClosed);
+    const weeks: string[] = [];
+    for (let k = 0; k < nClosed; k++) weeks.push(s.keys.slice(8 * k, 8 * k + 8));
+    const cur = nClosed;
     const reader = readers.counts;
     let base = 0;
     let curRead = false;
     if (open !== null) {
-      if (cur < 0) throw new SummaryMismatch(); // its file is gone
       base = open.size;
       let fd = -1;
       try {
@@ -632,7 +647,7 @@ function fastScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
       }
       if (reader.length < 4 || word(reader.buf, 0) !== open.last) throw new SummaryMismatch();
       curRead = true;
-    } else if (cur >= 0) {
+    } else {
       try {
         curRead = reader.read(pd.path + sep + weekFileName(ctx.current));
       } catch {
@@ -641,6 +656,7 @@ function fastScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
     }
     const tail = !curRead ? 0 : open !== null ? reader.length - 4 : reader.length;
     if (ctx.write && (namesTail > REFRESH_BYTES || tail > REFRESH_BYTES)) return names.release(), false;
+    if (curRead) weeks.push(ctx.current);
 
     sink.start(pd.program, weeks);
     sink.summary(s);
@@ -658,14 +674,6 @@ function fastScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
       if (d) damage.push(`${pd.rel}/${weekFileName(ctx.current)}: ${d}`);
       if (names.placeholders.length > 0) names.tally(sums.acc, top);
       sink.week(cur, sums.acc, top);
-    }
-    // Weeks after the current one (a clock that was ahead): from their files.
-    for (let w = cur >= 0 ? cur + 1 : nClosed; w < weeks.length; w++) {
-      names.lookups();
-      const got = readWeek(pd, weeks[w]!, names, reader, r, damage, sums);
-      if (got === null) continue;
-      if (names.placeholders.length > 0) names.tally(sums.acc, got.top);
-      sink.week(w, sums.acc, got.top);
     }
     finishProgram(pd, names, damage, sink, () => {
       if (!names.loadFrom(s.namesSize, s.namesLast, readers.names, r)) throw new SummaryMismatch();
@@ -803,7 +811,9 @@ function slowScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
   // Fresh: it covers the closed weeks and the current week as it is now (or has none of it).
   const hasCurrent = files.weeks.includes(ctx.current);
   const fresh = s !== null && nClosed === closed.length && (s.open === null ? !hasCurrent : s.open.key === ctx.current);
-  const rebuild = ctx.write && allClosed && !fresh;
+  // Not while there are weeks after the current one (a clock that was ahead): the fast path
+  // would not know of them.
+  const rebuild = ctx.write && allClosed && !fresh && !files.weeks.some((w) => w > ctx.current);
   const newWeeks: SummaryWeekContent[] = [];
 
   sink.start(pd.program, weeks);

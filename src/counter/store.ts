@@ -17,10 +17,10 @@
  * would pass a cap is counted as `crash/overflow` instead, which is always allowed, so later
  * crashes still show up. Concurrent increments may pass a cap by at most one name per process.
  *
- * Closed weeks: a listing takes the weeks before the current one from a snapshot (summary.wds,
- * summary.ts) and does not look at their files. So an increment that lands in a week that is not
- * the current one any more (its `now` is in an earlier week, or the week ended while it was being
- * written) removes the snapshot, before the append when it knows and after it in any case.
+ * Snapshots: a listing takes the weeks before the current one from a snapshot (summary.wds,
+ * summary.ts) and looks neither at their files nor at the directory. So an increment that lands in
+ * a week that is not the current one (its `now` is in another week, or the week ended while it was
+ * being written) removes the snapshot, before the append when it knows and after it in any case.
  *
  * Cost: reading names.wdn (small: one record per distinct name), hashing one name, and the writes.
  * The week file is read only once the program@version has defined MAX_NAMES_PER_WEEK names.
@@ -115,11 +115,12 @@ function increment(dir: string, program: ProgramId, name: string, delta: number,
     defined = lookup(names, bytes, hash).defined;
   }
   if (!defined) append(namesFile, pdir, encodeName(bytes, hash));
-  // A closed week's snapshot must not outlive an append to it (docs/store.md, "Snapshots").
-  const late = week < weekKey(new Date());
-  if (late) dropSummary(pdir);
+  // A snapshot must not outlive an append to a week other than the current one (docs/store.md,
+  // "Snapshots"): it stands for those weeks' files, and for which of them there are.
+  const other = week !== weekKey(new Date());
+  if (other) dropSummary(pdir);
   append(weekFile, pdir, encodeCount(hash, delta));
-  if (late || week < weekKey(new Date())) dropSummary(pdir);
+  if (other || week !== weekKey(new Date())) dropSummary(pdir);
   return { program: id, name: counted, week, file: weekFile };
 }
 

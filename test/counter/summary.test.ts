@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { programDirName } from '../../src/counter/encoding.js';
 import { NAMES_FILE, SUMMARY_FILE } from '../../src/counter/files.js';
 import { UNKNOWN_HASH_HI, UNKNOWN_HASH_LO, UNKNOWN_NAME, readStore, readTopTotals, readTotals, type TotalsOptions } from '../../src/counter/read.js';
@@ -153,18 +153,35 @@ describe('the snapshot of closed weeks', () => {
     expectSameAsFiles(tmp.dir);
   });
 
-  it('is stale when another week has closed, or a covered week file is gone: used for what it covers, then written again', () => {
+  it('is stale once its week has ended: used for the weeks it covers, then written again', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // A Wednesday of a week long closed plays "now"; then the clock moves on a week, then three.
+      const wednesday = (k: number): Date => new Date(BASE + k * WEEK_MS + 2 * 86_400_000 + 3_600_000);
+      vi.setSystemTime(wednesday(20));
+      const store = openStore(tmp.dir);
+      for (let k = 10; k <= 20; k++) for (let i = 0; i < 12; i++) store.increment(tool, stack(i), 1 + (i % 3), week(k));
+      expectSameAsFiles(tmp.dir);
+      expect(dumpStore(tmp.dir)).toContain(`and ${statSync(join(pdir(), `${weekKey(week(20))}.wdc`)).size} bytes of ${weekKey(week(20))}`);
+      store.increment(tool, stack(1), 5); // the current week, after the snapshot
+      expectSameAsFiles(tmp.dir);
+      vi.setSystemTime(wednesday(21));
+      store.increment(tool, stack(2), 7);
+      expectSameAsFiles(tmp.dir);
+      expect(dumpStore(tmp.dir)).toMatch(new RegExp(`11 closed weeks, ${weekKey(week(10))}\\.\\.${weekKey(week(20))}, and \\d+ bytes of ${weekKey(week(21))}`));
+      vi.setSystemTime(wednesday(24));
+      expectSameAsFiles(tmp.dir);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stands for the week files: one removed by hand counts until the snapshot is removed too', () => {
     fill(tmp.dir);
-    readTotals(tmp.dir, { summaries: true });
-    const before = readFileSync(summaryPath());
-    // A closed week it does not cover (as when the current week ends): created behind its back.
-    const store = openStore(tmp.dir);
-    store.increment(tool, stack(5), 3, week(12));
-    writeFileSync(summaryPath(), before); // the writer dropped it; put the old one back
-    expectSameAsFiles(tmp.dir);
-    expect(readFileSync(summaryPath()).equals(before)).toBe(false);
-    // A covered week file removed by hand.
+    const want = readTotals(tmp.dir, { summaries: true });
     unlinkSync(join(pdir(), `${weekKey(week(0))}.wdc`));
+    expect(readTotals(tmp.dir, { summaries: true })).toEqual(want); // as docs/store.md says
+    unlinkSync(summaryPath());
     expectSameAsFiles(tmp.dir);
   });
 
