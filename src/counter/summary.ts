@@ -21,7 +21,10 @@
  *   that every covered week file is still there, and that names.wdn and the open week's file still
  *   end their summarised bytes with the word they ended with.
  * - Written to a temporary file, mode 0600, and renamed over the old one, so readers see a whole
- *   snapshot or none. Each part has a check (sumCheck), verified when the part is used.
+ *   snapshot or none. The header has a check (sumCheck); each other part is written twice, and a
+ *   reader compares the two copies (memcmp) when it first uses the part: a JavaScript checksum over
+ *   the 4000 words a listing uses per program costs a fresh process more than the rest of its work
+ *   on that program, and any damage that does not hit both copies alike is caught.
  *
  * The file is a sequence of little-endian 32-bit words:
  *
@@ -31,9 +34,9 @@
  *     4 namesSize: bytes of names.wdn summarised, 0 when they were not intact   5 their last word
  *     6 n, the name indices   7 weeks   8 counted (names with a count)   9 nameless indices
  *     10 words of text   11 capacity of the hash table (a power of two, at least 64 and 2n)
- *     12 flags: 1 = the last week is the open week
- *     13 check of the listing part   14 of the definitions part   15 of the hash table
- *     16 weeks with a damage line   17-22 zero   23 check of words 0-22
+ *     12 flags: 1 = the last week is the open week   13-15 zero
+ *     16 weeks with a damage line   17-22 zero   23 check of words 0-22 (sumCheck)
+ *   then each of the three parts below, followed by a copy of itself:
  *   listing part:
  *     count  n doubles (2 words each, at an 8-byte offset): each index's total
  *     bits   n x stride words (stride = ceil(weeks / 32)): bit k of word k >> 5 set when counted
@@ -52,7 +55,8 @@
  *     hash low word, hash high word (as in the records)
  *   hash table (table.ts HashIndex): capacity words each of hash low words, hash high words, and
  *     index + 1 (0: empty slot); linear probing from (lo ^ hi) & (capacity - 1)
- *   entries, per closed week in table order, 3 words per name counted that week: index, sum (lo, hi)
+ *   and after them the entries, per closed week in table order, 3 words per name counted that
+ *   week: index, sum (lo, hi), each week's block with its sumCheck in the weeks table.
  */
 import { closeSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +65,7 @@ import { FILE_MODE, SUMMARY_FILE } from './files.js';
 import { HashIndex } from './table.js';
 
 export const SUMMARY_MAGIC = 0x315357ff;
-export const SUMMARY_VERSION = 2;
+export const SUMMARY_VERSION = 3;
 const HEADER = 24;
 const WEEK = 10;
 const ENTRY = 3;
@@ -115,10 +119,9 @@ export interface Summary {
 }
 
 /**
- * The check of a snapshot's parts: two running sums of the words (Fletcher's checksum over 32-bit
- * words, modulo 2^32) mixed into one word. It catches any change of one word, truncation, and
- * the usual damage (zeroed or torn pages) but for a chance of 2^-32, and it is cheap enough to run
- * over the 4000 words per program a listing uses, in a fresh process, on every listing.
+ * The check of a snapshot's header and of each week's entries: two running sums of the words
+ * (Fletcher's checksum over 32-bit words, modulo 2^32) mixed into one word. It catches any change
+ * of one word, truncation, and the usual damage (zeroed or torn pages) but for a chance of 2^-32.
  */
 export function sumCheck(w: Int32Array, at: number, n: number): number {
   let a = n;
@@ -218,8 +221,8 @@ function parseSummary(read: (words: number, from: number) => Int32Array | null, 
   const stride = (nWeeks + 31) >> 5;
   if (cap < 64 || (cap & (cap - 1)) !== 0 || n * 2 > cap || cap > 1 << 26 || counted > n || nameless > n || nWeeks > 1 << 16 || textWords > 1 << 20) return null;
   const listing = 2 * n + n * stride + 2 * n + counted + nameless + nWeeks * WEEK + textWords;
-  const w = read(listing, HEADER);
-  if (w === null || sumCheck(w, 0, listing) !== h[13]) return null;
+  const w = mirrored(read, listing, HEADER);
+  if (w === null) return null;
   let at = 0;
   const count = new Float64Array(w.buffer, w.byteOffset, n);
   at += 2 * n;
@@ -240,14 +243,13 @@ function parseSummary(read: (words: number, from: number) => Int32Array | null, 
     return { key: weekKeyOf(w, p), size: count2(w, p + 2), at: w[p + 4]! >>> 0, entries: w[p + 5]! >>> 0, check: w[p + 6]!, damage, last: w[p + 9]! };
   };
   let weeks: SummaryWeek[] | undefined;
-  const defsAt = HEADER + listing;
-  const tableAt = defsAt + 3 * n;
+  const defsAt = HEADER + 2 * listing;
+  const tableAt = defsAt + 6 * n;
   let defs: ReturnType<Summary['defs']> | undefined;
   let table: ReturnType<Summary['table']> | undefined;
-  const part = (words: number, from: number, check: number): Int32Array | null => {
+  const part = (words: number, from: number): Int32Array | null => {
     try {
-      const x = read(words, from);
-      return x !== null && sumCheck(x, 0, words) === check ? x : null;
+      return mirrored(read, words, from);
     } catch {
       return null;
     }
@@ -276,20 +278,29 @@ function parseSummary(read: (words: number, from: number) => Int32Array | null, 
     open: (flags & OPEN) !== 0 && nWeeks > 0 ? week(nWeeks - 1) : null,
     defs() {
       if (defs === undefined) {
-        const x = part(3 * n, defsAt, h[14]!);
+        const x = part(3 * n, defsAt);
         defs = x === null ? null : { def: x.subarray(0, n), lo: x.subarray(n, 2 * n), hi: x.subarray(2 * n, 3 * n) };
       }
       return defs;
     },
     table() {
       if (table === undefined) {
-        const x = part(3 * cap, tableAt, h[15]!);
+        const x = part(3 * cap, tableAt);
         table = x === null ? null : { lo: x.subarray(0, cap), hi: x.subarray(cap, 2 * cap), val: x.subarray(2 * cap, 3 * cap) };
       }
       return table;
     },
     fd,
   };
+}
+
+/** A part of `words` words at `from` and its copy right after it: the part, if the two are equal. */
+function mirrored(read: (words: number, from: number) => Int32Array | null, words: number, from: number): Int32Array | null {
+  const x = read(2 * words, from);
+  if (x === null) return null;
+  const a = Buffer.from(x.buffer, x.byteOffset, words * 4);
+  const b = Buffer.from(x.buffer, x.byteOffset + words * 4, words * 4);
+  return a.equals(b) ? x.subarray(0, words) : null;
 }
 
 /**
@@ -437,7 +448,9 @@ export function encodeSummary(c: SummaryContent): Buffer {
   const textWords = (keys.length + texts.reduce((t, x) => t + x.length, 0) + 3) >> 2;
   const listing = 2 * n + n * stride + 2 * n + order.length + nameless.length + nWeeks * WEEK + textWords;
   const entryWords = c.weeks.reduce((t, wk) => t + (wk.last === undefined ? wk.entries.length : 0), 0);
-  const w = new Int32Array(HEADER + listing + 3 * n + 3 * cap + entryWords);
+  const defsAt = HEADER + 2 * listing;
+  const tableAt = defsAt + 6 * n;
+  const w = new Int32Array(tableAt + 6 * cap + entryWords);
   let at = HEADER;
   new Float64Array(w.buffer, at * 4, n).set(total);
   at += 2 * n;
@@ -452,7 +465,7 @@ export function encodeSummary(c: SummaryContent): Buffer {
   at += order.length;
   w.set(nameless, at);
   at += nameless.length;
-  let entryAt = HEADER + listing + 3 * n + 3 * cap;
+  let entryAt = tableAt + 6 * cap;
   const textView = Buffer.from(w.buffer, (at + nWeeks * WEEK) * 4, textWords * 4);
   keys.copy(textView, 0);
   let textAt = keys.length;
@@ -476,18 +489,17 @@ export function encodeSummary(c: SummaryContent): Buffer {
     textAt += texts[k]!.length;
     at += WEEK;
   });
-  at += textWords;
-  const defsAt = at;
+  w.copyWithin(HEADER + listing, HEADER, HEADER + listing);
   for (let i = 0; i < n; i++) {
-    w[at + i] = named ? c.def[i]! : c.def[i]! < 0 ? -1 : 0;
-    w[at + n + i] = c.lo[i]!;
-    w[at + 2 * n + i] = c.hi[i]!;
+    w[defsAt + i] = named ? c.def[i]! : c.def[i]! < 0 ? -1 : 0;
+    w[defsAt + n + i] = c.lo[i]!;
+    w[defsAt + 2 * n + i] = c.hi[i]!;
   }
-  at += 3 * n;
-  const tableAt = at;
-  w.set(slots.lo, at);
-  w.set(slots.hi, at + cap);
-  w.set(slots.val, at + 2 * cap);
+  w.copyWithin(defsAt + 3 * n, defsAt, defsAt + 3 * n);
+  w.set(slots.lo, tableAt);
+  w.set(slots.hi, tableAt + cap);
+  w.set(slots.val, tableAt + 2 * cap);
+  w.copyWithin(tableAt + 3 * cap, tableAt, tableAt + 3 * cap);
   w[0] = SUMMARY_MAGIC;
   w[1] = SUMMARY_VERSION;
   put2(w, 2, c.created);
@@ -501,9 +513,6 @@ export function encodeSummary(c: SummaryContent): Buffer {
   w[11] = cap;
   w[12] = open ? OPEN : 0;
   w[16] = texts.filter((t) => t.length > 0).length;
-  w[13] = sumCheck(w, HEADER, listing);
-  w[14] = sumCheck(w, defsAt, 3 * n);
-  w[15] = sumCheck(w, tableAt, 3 * cap);
   w[HEADER - 1] = sumCheck(w, 0, HEADER - 1);
   return Buffer.from(w.buffer, 0, w.length * 4);
 }
