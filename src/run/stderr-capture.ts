@@ -6,6 +6,10 @@
  * Invariants:
  * - Every byte is passed through, in order, with backpressure (the child is slowed down to the
  *   speed of the real stderr, never buffered without bound).
+ * - Every byte the child wrote reaches fd 2 before the watchdog leaves, however slowly fd 2 is
+ *   read: when the child exits, flushAvailable() passes on at once what the pipe holds (the
+ *   child's last writes, where its crash report is) and waits until it is written. Only what
+ *   descendants still holding the pipe write later is waited for with a time limit.
  * - If the real stderr goes away (EPIPE), the child's pipe is closed too, so the child sees what
  *   it would have seen writing there itself.
  * - At most TAIL_BYTES are kept: the last ones, where a crash report ends up.
@@ -14,7 +18,7 @@
  * process.stderr is used only when fd 2 is non-blocking and full (EAGAIN), where it provides the
  * waiting. Measured in BENCHMARKS.md (row 7).
  */
-import { writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 export const TAIL_BYTES = 256 * 1024;
@@ -64,6 +68,53 @@ export class StderrTail {
     this.chunks.push(chunk);
     this.kept += chunk.length;
     while (this.kept - this.chunks[0]!.length >= TAIL_BYTES) this.kept -= this.chunks.shift()!.length;
+  }
+
+  /**
+   * Passes on everything the pipe holds now: what the stream has buffered (read() emits it as
+   * 'data', through the listener above), then what the kernel's pipe buffer holds, read without
+   * blocking until it is empty. Calls `done` once all of it has been written to fd 2, with
+   * `ended` true when the pipe reached its end (no descendant holds it open).
+   */
+  flushAvailable(done: (ended: boolean) => void): void {
+    let ended = false;
+    try {
+      while (this.source.read() !== null);
+    } catch {
+      // a destroyed stream has nothing more to give
+    }
+    const fd = (this.source as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (typeof fd === 'number' && fd >= 0) {
+      const scratch = Buffer.allocUnsafe(64 * 1024);
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, scratch, 0, scratch.length, null);
+        } catch {
+          break; // EAGAIN: empty for now, still open
+        }
+        if (n <= 0) {
+          ended = true;
+          break;
+        }
+        const chunk = Buffer.from(scratch.subarray(0, n));
+        this.keep(chunk);
+        if (!this.broken) this.pass(chunk);
+      }
+    } else {
+      ended = this.source.readableEnded;
+    }
+    // Bytes queued behind an EAGAIN on fd 2 are still the child's: wait until they are out.
+    if (this.broken || process.stderr.writableLength === 0) return done(ended);
+    let called = false;
+    const once = (): void => {
+      if (called) return;
+      called = true;
+      done(ended);
+    };
+    process.stderr.once('drain', once);
+    process.stderr.once('error', once);
+    process.stderr.once('close', once);
   }
 
   /** The last TAIL_BYTES bytes written. */

@@ -92,8 +92,11 @@ export function supervise(request: RunRequest): void {
   });
 
   child.on('exit', (exitCode, signal) => {
-    if (stderr === null || child.stderr === null) finish(exitCode, signal);
-    else afterStderrEnds(child.stderr, () => finish(exitCode, signal));
+    const captured = child.stderr;
+    if (stderr === null || captured === null) return finish(exitCode, signal);
+    // Everything the child wrote is in the pipe by now: passed on before leaving, however slowly
+    // the real stderr is read. Only a descendant still holding the pipe is waited for, with a limit.
+    stderr.flushAvailable((ended) => (ended ? finish(exitCode, signal) : afterStderrEnds(captured, () => finish(exitCode, signal))));
   });
 
   function finish(exitCode: number | null, signal: NodeJS.Signals | null): void {

@@ -161,6 +161,22 @@ describe("the child's own output, flooded", () => {
     expect(peak).toBeLessThan(PEAK_MIB);
   });
 
+  it('--capture-stderr read slowly (a pager): the last bytes the child wrote still arrive, and the status', () => {
+    // The reader takes 100 ms per chunk: when the child exits, its last writes sit in the pipe
+    // while the watchdog is still blocked passing earlier ones on. They used to be dropped when
+    // a 200 ms linger ran out (about 130 KB of 2 MiB, where the crash report would be).
+    const child = program('stderr-2mb.js', `const fs = require('fs'); const b = Buffer.alloc(1 << 20, 66); fs.writeSync(2, b); b.fill(67); fs.writeSync(2, b); fs.writeSync(2, 'END'); process.exit(5);\n`);
+    const reader = program('slow-reader.js', `let n = 0, last = ''; process.stdin.on('data', (d) => { n += d.length; last = d.toString('latin1').slice(-3); const t = Date.now(); while (Date.now() - t < 100); }); process.stdin.on('end', () => process.stdout.write(n + ' ' + last));\n`);
+    const r = spawnSync('sh', ['-c', `"$NODE" "$CLI" --capture-stderr -- "$NODE" "$CHILD" 2>&1 >/dev/null | "$NODE" "$READER"`], {
+      env: { ...process.env, NODE: process.execPath, CLI: join(import.meta.dirname, '../../dist/cli.cjs'), CHILD: child, READER: reader, WATCHDOG_DIR: join(tmp.dir, 'slow-reader') },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.stdout).toBe(`${2 * (1 << 20) + 3} END`);
+    const status = spawnSync('sh', ['-c', `"$NODE" "$CLI" --capture-stderr -- "$NODE" "$CHILD" 2>/dev/null; echo $?`], { env: { ...process.env, NODE: process.execPath, CLI: join(import.meta.dirname, '../../dist/cli.cjs'), CHILD: child, WATCHDOG_DIR: join(tmp.dir, 'slow-reader') }, encoding: 'utf8' });
+    expect(status.stdout.trim()).toBe('5');
+  });
+
   it('stdin and stdout are the child own: 50 MB in, the same 50 MB out, untouched', async () => {
     const { createHash } = await import('node:crypto');
     const input = Buffer.alloc(50 << 20);
