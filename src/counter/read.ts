@@ -247,6 +247,8 @@ class Names {
   /** First 8 bytes of the names below `heads` (from the snapshot), two words each. */
   private head: Int32Array | null = null;
   private heads = 0;
+  /** The first bytes every name the snapshot counted starts with: as head words, and how many. */
+  private common = { p0: 0, p1: 0, length: 0 };
   /** names.wdn, and a descriptor on it while definitions may still be read from it. */
   readonly file: string;
   private fd = -1;
@@ -296,6 +298,7 @@ class Names {
     this.indexed = false;
     this.head = s.heads;
     this.heads = s.n;
+    this.common = { p0: s.common0, p1: s.common1, length: s.commonLength };
     this.list.length = s.n; // holes read as undefined: defined, not read yet
     const nl = s.nameless;
     for (let k = 0; k < nl.length; k++) {
@@ -463,6 +466,22 @@ class Names {
     // Names decoded already, or not from the snapshot, are compared as text.
     for (const i of others) if (this.name(i).startsWith(prefix)) out.push(i);
     return out;
+  }
+
+  /** Whether every name the snapshot counted starts with `prefix` (known from their common first bytes). */
+  allMatch(prefix: string): boolean {
+    const len = prefix.length;
+    if (len === 0) return true;
+    if (len > this.common.length || !/^[\x01-\x7f]+$/.test(prefix)) return false;
+    let p0 = 0;
+    let p1 = 0;
+    for (let k = 0; k < len; k++) {
+      if (k < 4) p0 |= prefix.charCodeAt(k) << (8 * k);
+      else p1 |= prefix.charCodeAt(k) << (8 * (k - 4));
+    }
+    const m0 = len >= 4 ? -1 : (1 << (8 * len)) - 1;
+    const m1 = len >= 8 ? -1 : len <= 4 ? 0 : (1 << (8 * (len - 4))) - 1;
+    return (this.common.p0 & m0) === p0 && (this.common.p1 & m1) === p1;
   }
 
   /** First 8 bytes of every name, for a new snapshot (slow path: every name is decoded). */
@@ -973,6 +992,14 @@ function collectSums(w: number, acc: Float64Array, top: number, sw: Int32Array, 
 class ProgramTotals {
   /** Name indices counted, in first-counted order (nameless ones merged into UNKNOWN_NAME's). */
   order: ArrayLike<number> & Iterable<number> = [];
+  /**
+   * From a snapshot: its counted indices by its totals, descending; the indices counted since
+   * (`touched`, their totals changed, and new names) are not in that order.
+   */
+  rank: Int32Array | null = null;
+  touched: number[] = [];
+  /** Of those, the ones first counted since the snapshot. */
+  added: number[] = [];
   private readonly lists = new Map<string, readonly string[]>();
 
   constructor(
@@ -1023,6 +1050,9 @@ class TotalSink implements Sink {
   /** Indices in the order they were first counted: a snapshot's, then those counted first after it. */
   private first: Int32Array | null = null;
   private order: number[] = [];
+  /** A snapshot's indices by its totals, and the indices counted since (whose totals it does not have). */
+  private rank: Int32Array | null = null;
+  private touched: number[] = [];
 
   constructor(private readonly out: ProgramTotals[]) {}
 
@@ -1035,10 +1065,13 @@ class TotalSink implements Sink {
     this.bits = new Int32Array(64 * this.stride);
     this.first = null;
     this.order = [];
+    this.rank = null;
+    this.touched = [];
   }
 
   week(w: number, acc: Float64Array, top: number): void {
     if (top > this.count.length) this.grow(top);
+    if (this.rank !== null) for (let i = 0; i < top; i++) if (acc[i] !== 0) this.touched.push(i);
     addWeek(w, acc, top, this.count, this.bits, this.stride, this.order);
   }
 
@@ -1052,6 +1085,7 @@ class TotalSink implements Sink {
       for (let i = 0; i < n; i++) for (let j = 0; j < s.stride; j++) this.bits[i * this.stride + j] = s.bits[i * s.stride + j]!;
     }
     this.first = s.order;
+    this.rank = s.rank;
   }
 
   private grow(n: number): void {
@@ -1084,6 +1118,11 @@ class TotalSink implements Sink {
     }
     const t = new ProgramTotals(this.program, this.version, count, bits, stride, this.weeks, names);
     t.order = order;
+    if (canon === null && this.rank !== null) {
+      t.rank = this.rank;
+      t.touched = this.touched;
+      t.added = this.order;
+    }
     this.out.push(t);
   }
 }
@@ -1118,31 +1157,34 @@ export function compareTotals(a: CounterTotal, b: CounterTotal): number {
  * decoded.
  */
 function selectTop(programs: ProgramTotals[], prefix: string, limit: number | undefined): { totals: CounterTotal[]; more: number } {
-  const kept = programs.map((p) => p.names.withPrefix(p.order, prefix));
+  // Each program's candidates: by rank, when a snapshot ranked them and all its names have the
+  // prefix (only the totals near the top are looked at), else all those with the prefix.
+  const sources = programs.map((p) => candidates(p, prefix, limit));
   let m = 0;
-  for (const ids of kept) m += ids.length;
+  for (const c of sources) m += c.matches;
   const pick: [number, number][] = []; // (program, index)
   if (limit === undefined || limit >= m) {
-    kept.forEach((ids, k) => {
-      for (let j = 0; j < ids.length; j++) pick.push([k, ids[j]!]);
+    sources.forEach((c, k) => {
+      for (const i of c.all()) pick.push([k, i]);
     });
   } else if (limit > 0) {
-    const threshold = limitCount(programs, kept, limit);
-    // Every total above the limit-th count is in; of those at it, the first programs' come first,
-    // so all ties of the programs up to the one that reaches the limit (their names decide).
+    // The limit-th largest count: every total above it is in; of those at it, the first programs'
+    // come first, so all ties of the programs up to the one that reaches the limit (names decide).
+    const best = new Float64Array(limit).fill(-1);
+    sources.forEach((c, k) => c.top(limit, (i) => keep(best, programs[k]!.count[i]!)));
+    const threshold = best[limit - 1]!;
     let above = 0;
     const ties: [number, number][] = [];
-    kept.forEach((ids, k) => {
+    sources.forEach((c, k) => {
       const count = programs[k]!.count;
-      for (let j = 0; j < ids.length; j++) {
-        const c = count[ids[j]!]!;
-        if (c > threshold) {
-          pick.push([k, ids[j]!]);
+      c.atLeast(threshold, (i) => {
+        if (count[i]! > threshold) {
+          pick.push([k, i]);
           above++;
-        } else if (c === threshold) {
-          ties.push([k, ids[j]!]);
+        } else {
+          ties.push([k, i]);
         }
-      }
+      });
     });
     const lastProg = ties[limit - above - 1]![0];
     for (const t of ties) if (t[0] <= lastProg) pick.push(t);
@@ -1153,23 +1195,79 @@ function selectTop(programs: ProgramTotals[], prefix: string, limit: number | un
   return { totals, more: m - totals.length };
 }
 
-/** The limit-th largest count among the kept totals (there are more than `limit` of them). */
-function limitCount(programs: ProgramTotals[], kept: ArrayLike<number>[], limit: number): number {
-  // The `limit` largest so far, descending: most counts are below the last and cost one compare.
-  const best = new Float64Array(limit).fill(-1);
-  for (let k = 0; k < kept.length; k++) {
-    const ids = kept[k]!;
-    const count = programs[k]!.count;
-    for (let j = 0; j < ids.length; j++) {
-      const c = count[ids[j]!]!;
-      if (c <= best[limit - 1]!) continue;
-      let at = limit - 1;
-      while (at > 0 && best[at - 1]! < c) {
-        best[at] = best[at - 1]!;
-        at--;
-      }
-      best[at] = c;
-    }
+/** Puts count `c` among the `best.length` largest so far, kept descending; most cost one compare. */
+function keep(best: Float64Array, c: number): void {
+  const last = best.length - 1;
+  if (c <= best[last]!) return;
+  let at = last;
+  while (at > 0 && best[at - 1]! < c) {
+    best[at] = best[at - 1]!;
+    at--;
   }
-  return best[limit - 1]!;
+  best[at] = c;
+}
+
+/** One program's totals with the prefix: how many, and ways to go through them. */
+interface Candidates {
+  matches: number;
+  /** All of them. */
+  all(): Iterable<number>;
+  /** At least the `limit` largest (and maybe more), to `f`. */
+  top(limit: number, f: (i: number) => void): void;
+  /** Every one whose total is at least `threshold`, to `f`. */
+  atLeast(threshold: number, f: (i: number) => void): void;
+}
+
+function candidates(p: ProgramTotals, prefix: string, limit: number | undefined): Candidates {
+  const rank = p.rank;
+  if (limit !== undefined && rank !== null && p.names.allMatch(prefix)) {
+    // The snapshot's ranked names, but those counted since (their totals changed), and new ones.
+    const count = p.count;
+    const touched = new Set(p.touched);
+    const added = p.names.withPrefix(p.added, prefix);
+    const fresh = new Set<number>();
+    for (const i of touched) if (!p.added.includes(i)) fresh.add(i); // counted before: it has the prefix
+    for (let j = 0; j < added.length; j++) fresh.add(added[j]!);
+    const walk = (f: (i: number) => boolean): void => {
+      for (let r = 0; r < rank.length; r++) {
+        const i = rank[r]!;
+        if (!touched.has(i) && !f(i)) return;
+      }
+    };
+    return {
+      matches: rank.length + added.length,
+      all: () => [...rank, ...Array.from(added)],
+      top(n, f) {
+        let taken = 0;
+        walk((i) => {
+          f(i);
+          return ++taken < n;
+        });
+        for (const i of fresh) f(i);
+      },
+      atLeast(threshold, f) {
+        walk((i) => {
+          if (count[i]! < threshold) return false;
+          f(i);
+          return true;
+        });
+        for (const i of fresh) if (count[i]! >= threshold) f(i);
+      },
+    };
+  }
+  const ids = p.names.withPrefix(p.order, prefix);
+  const each = (f: (i: number) => void): void => {
+    for (let j = 0; j < ids.length; j++) f(ids[j]!);
+  };
+  return {
+    matches: ids.length,
+    all: () => Array.from(ids),
+    top: (_n, f) => each(f),
+    atLeast(threshold, f) {
+      const count = p.count;
+      each((i) => {
+        if (count[i]! >= threshold) f(i);
+      });
+    },
+  };
 }

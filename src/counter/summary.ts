@@ -34,7 +34,8 @@
  *     4 namesSize: bytes of names.wdn summarised, 0 when they were not intact   5 their last word
  *     6 n, the name indices   7 weeks   8 counted (names with a count)   9 nameless indices
  *     10 words of text   11 capacity of the hash table (a power of two, at least 64 and 2n)
- *     12 flags: 1 = the last week is the open week   13-15 zero
+ *     12 flags: 1 = the last week is the open week
+ *     13-14 the first bytes all counted names share (as heads are stored)   15 how many (0-8)
  *     16 weeks with a damage line   17-22 zero   23 check of words 0-22 (sumCheck)
  *   then each of the three parts below, followed by a copy of itself:
  *   listing part:
@@ -44,6 +45,7 @@
  *     heads  2n words: the first 8 bytes of each name, zero-padded (0 when namesSize is 0)
  *     order  counted words: indices in the order they were first counted (weeks ascending, then
  *            index)
+ *     rank   counted words: the same indices, by total descending, then index
  *     nameless  indices whose hash had no definition
  *     weeks  10 words per week, ascending: the key's 8 ASCII bytes (`2026-W48`), the file's size
  *            when summarised (lo, hi), word offset of its entries, their number, their check, byte
@@ -65,7 +67,7 @@ import { FILE_MODE, SUMMARY_FILE } from './files.js';
 import { HashIndex } from './table.js';
 
 export const SUMMARY_MAGIC = 0x315357ff;
-export const SUMMARY_VERSION = 3;
+export const SUMMARY_VERSION = 4;
 const HEADER = 24;
 const WEEK = 10;
 const ENTRY = 3;
@@ -102,6 +104,11 @@ export interface Summary {
   stride: number;
   heads: Int32Array;
   order: Int32Array;
+  rank: Int32Array;
+  /** The first `commonLength` bytes every counted name starts with, as two head words. */
+  common0: number;
+  common1: number;
+  commonLength: number;
   nameless: Int32Array;
   /** How many weeks, their keys one after the other (8 characters each), how many have damage. */
   weekCount: number;
@@ -220,7 +227,7 @@ function parseSummary(read: (words: number, from: number) => Int32Array | null, 
   const flags = h[12]!;
   const stride = (nWeeks + 31) >> 5;
   if (cap < 64 || (cap & (cap - 1)) !== 0 || n * 2 > cap || cap > 1 << 26 || counted > n || nameless > n || nWeeks > 1 << 16 || textWords > 1 << 20) return null;
-  const listing = 2 * n + n * stride + 2 * n + counted + nameless + nWeeks * WEEK + textWords;
+  const listing = 2 * n + n * stride + 2 * n + 2 * counted + nameless + nWeeks * WEEK + textWords;
   const w = mirrored(read, listing, HEADER);
   if (w === null) return null;
   let at = 0;
@@ -230,6 +237,7 @@ function parseSummary(read: (words: number, from: number) => Int32Array | null, 
   const bits = view(n * stride);
   const heads = view(2 * n);
   const order = view(counted);
+  const rank = view(counted);
   const nl = view(nameless);
   const weekAt = at;
   at += nWeeks * WEEK;
@@ -264,6 +272,10 @@ function parseSummary(read: (words: number, from: number) => Int32Array | null, 
     stride,
     heads,
     order,
+    rank,
+    common0: h[13]!,
+    common1: h[14]!,
+    commonLength: Math.min(8, h[15]! >>> 0),
     nameless: nl,
     weekCount: nWeeks,
     keys: text.toString('latin1', 0, 8 * nWeeks),
@@ -446,7 +458,17 @@ export function encodeSummary(c: SummaryContent): Buffer {
   const keys = Buffer.from(c.weeks.map((wk) => wk.key.padEnd(8, ' ').slice(0, 8)).join(''), 'latin1');
   const texts = c.weeks.map((wk) => Buffer.from(wk.damage, 'utf8'));
   const textWords = (keys.length + texts.reduce((t, x) => t + x.length, 0) + 3) >> 2;
-  const listing = 2 * n + n * stride + 2 * n + order.length + nameless.length + nWeeks * WEEK + textWords;
+  const listing = 2 * n + n * stride + 2 * n + 2 * order.length + nameless.length + nWeeks * WEEK + textWords;
+  const rank = Int32Array.from(order).sort((a, b) => total[b]! - total[a]! || a - b);
+  // The first bytes all counted names share: a listing filtering by a prefix of them loops over none.
+  let commonLength = named ? 8 : 0;
+  const byte = (i: number, k: number): number => ((k < 4 ? c.head0[i]! : c.head1[i]!) >>> (8 * (k & 3))) & 255;
+  for (const i of order) {
+    if (c.def[i]! < 0) commonLength = 0;
+    let k = 0;
+    while (k < commonLength && byte(i, k) === byte(order[0]!, k) && byte(i, k) !== 0) k++;
+    commonLength = k;
+  }
   const entryWords = c.weeks.reduce((t, wk) => t + (wk.last === undefined ? wk.entries.length : 0), 0);
   const defsAt = HEADER + 2 * listing;
   const tableAt = defsAt + 6 * n;
@@ -463,6 +485,8 @@ export function encodeSummary(c: SummaryContent): Buffer {
   at += 2 * n;
   w.set(order, at);
   at += order.length;
+  w.set(rank, at);
+  at += rank.length;
   w.set(nameless, at);
   at += nameless.length;
   let entryAt = tableAt + 6 * cap;
@@ -512,6 +536,12 @@ export function encodeSummary(c: SummaryContent): Buffer {
   w[10] = textWords;
   w[11] = cap;
   w[12] = open ? OPEN : 0;
+  if (commonLength > 0) {
+    const mask = (k: number): number => (k >= 4 ? -1 : (1 << (8 * k)) - 1);
+    w[13] = c.head0[order[0]!]! & mask(commonLength);
+    w[14] = commonLength <= 4 ? 0 : c.head1[order[0]!]! & mask(commonLength - 4);
+  }
+  w[15] = commonLength;
   w[16] = texts.filter((t) => t.length > 0).length;
   w[HEADER - 1] = sumCheck(w, 0, HEADER - 1);
   return Buffer.from(w.buffer, 0, w.length * 4);
