@@ -186,7 +186,8 @@ require('fs').writeFileSync(out + '.ready', JSON.stringify([process.stdout.colum
       const out = file(`winch-${tag}.json`);
       width += 17;
       const status = await runInPane(`${prefix}${NODE} ${program} ${out}`, `winch-${tag}.status`, async () => {
-        await until(() => existsSync(`${out}.ready`), 'the program to start');
+        // Written by the program with writeFileSync: wait for the whole text, not only the file.
+        await until(() => existsSync(`${out}.ready`) && readFileSync(`${out}.ready`, 'utf8').endsWith(']'), 'the program to start');
         expect(JSON.parse(readFileSync(`${out}.ready`, 'utf8'))[0]).toBe(width - 17);
         tmux('resize-window', '-t', SESSION, '-x', String(width), '-y', '30');
       });
