@@ -8,7 +8,7 @@
  *
  * The identity rule (docs/channel.md):
  * - The first process that sees WATCHDOG_CRASH_FD without WATCHDOG_CRASH_ID accepts the descriptor
- *   only if it is a socket or a FIFO (never a regular file, tty, directory, ...), and pins it for
+ *   only if it is a socket (never a FIFO, regular file, tty, directory, ...), and pins it for
  *   its descendants: WATCHDOG_CRASH_ID=`<dev>:<ino>` of that descriptor. If it refuses the
  *   descriptor (wrong type, or closed), it pins `none`: none of its descendants can hold the
  *   channel either, so none of them may adopt some other socket that happens to be on fd 3.
@@ -34,7 +34,9 @@ export function openChannel(env: NodeJS.ProcessEnv): number | null {
     // (This module is the preload's alone, a CommonJS bundle.)
     const st = (require('node:fs') as typeof import('node:fs')).fstatSync(fd);
     id = `${st.dev}:${st.ino}`;
-    usable = st.isSocket() || st.isFIFO();
+    // The watchdog's channel is a socket (Node's 'pipe' stdio is a socketpair): a FIFO on fd 3 is
+    // the program's own pipe (`node x 3>&1 | cat` under a shell child), never the channel.
+    usable = st.isSocket();
   } catch {
     // Closed or unusable.
   }

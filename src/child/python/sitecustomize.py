@@ -30,7 +30,7 @@ def _watchdog_channel():
 
         st = os.fstat(fd)
         ident = "%d:%d" % (st.st_dev, st.st_ino)
-        usable = stat.S_ISSOCK(st.st_mode) or stat.S_ISFIFO(st.st_mode)
+        usable = stat.S_ISSOCK(st.st_mode)  # the channel is a socket; a FIFO is the program's own pipe
     except (OSError, ValueError):
         ident, usable = None, False
     if pinned:
