@@ -38,7 +38,7 @@ import { MAX_NAME_BYTES, NAME_OVERHEAD, Records, decodeCounts, decodeNames, desc
 import { closeSummary, count2, dropSummary, encodeSummary, headWords, loadSummary, removeStaleTemps, summaryEntries, writeSummary, type Summary, type SummaryWeekContent } from './summary.js';
 import { HashIndex } from './table.js';
 import type { CounterRow, CounterTotal, ProgramId } from './types.js';
-import { weekKey } from './week.js';
+import { weekKey, weekStart } from './week.js';
 
 /** Where increments without an intact definition are counted. */
 export const UNKNOWN_NAME = 'crash/unknown-name';
@@ -159,13 +159,15 @@ interface Context {
   /** Write missing or stale ones. */
   write: boolean;
   now: number;
-  /** The current week: earlier ones are closed. */
+  /** The current week: earlier ones are closed. And when it started (ms). */
   current: string;
+  currentStart: number;
 }
 
 function context(use: boolean, write: boolean): Context {
   const now = Date.now();
-  return { use, write, now, current: weekKey(new Date(now)) };
+  const current = weekKey(new Date(now));
+  return { use, write, now, current, currentStart: weekStart(current)!.getTime() };
 }
 
 /**
@@ -186,7 +188,7 @@ function scanStore(dir: string, options: ReadOptions, ctx: Context, sink: () => 
     let s: Summary | null = null;
     try {
       s = ctx.use ? loadSummary(pd.path + sep + SUMMARY_FILE) : null;
-      if (s !== null && fastFits(s, from, ctx) && fastScan(pd, s, readers, damage, sink, ctx)) continue;
+      if (s !== null && fastFits(s, ctx) && fastScan(pd, s, from, readers, damage, sink, ctx)) continue;
     } catch (e) {
       if (!(e instanceof SummaryMismatch)) throw e;
       damage.length = mark;
@@ -615,49 +617,48 @@ function closedOf(s: Summary): number {
 }
 
 /**
- * Whether the fast path applies: the snapshot was taken in the past, with names.wdn intact, its
- * open week (if any) is the current week, and every week it covers is selected. Then its weeks are
- * the directory's week files but the current week's: a week file other than the current week's
- * is only ever created or appended to with the snapshot removed (store.ts), and a snapshot is not
- * written while the directory has weeks after the current one.
+ * Whether the fast path applies: the snapshot was taken this week (so its open week, if any, is
+ * the current week), with names.wdn intact. Then its weeks are the directory's week files but the
+ * current week's: a week file other than the current week's is only ever created or appended to
+ * with the snapshot removed (store.ts), and a snapshot is not written while the directory has
+ * weeks after the current one. (Taken last week, it would not know of a file that week got after
+ * it was taken.)
  */
-function fastFits(s: Summary, from: string | null, ctx: Context): boolean {
-  if (s.created > ctx.now || s.namesSize === 0 || closedOf(s) === 0) return false;
-  if (s.open !== null && s.open.key !== ctx.current) return false; // its week has ended: stale
-  return from === null || from <= s.keys.slice(0, 8);
+function fastFits(s: Summary, ctx: Context): boolean {
+  if (s.created > ctx.now || s.created < ctx.currentStart || s.namesSize === 0 || closedOf(s) === 0) return false;
+  return s.open === null || s.open.key === ctx.current;
 }
 
 /**
  * The fast path, for a snapshot that fastFits(): its totals taken over, then what was appended to
  * the current week's file and to names.wdn since (the whole current week if it had none of it).
- * Returns false, having touched nothing but `s` stays open, when the tails are long enough that the
- * snapshot should be written again (the slow path does that); on success `s` belongs to the names
- * in the sink's output, which read its definitions when a name is shown. Throws SummaryMismatch
- * when the files are not what it summarised.
+ * With `from` past its first week (--since), its per-week sums of the weeks selected instead, and
+ * the current week's file whole. Returns false, having touched nothing but `s` stays open, when
+ * the tails are long enough that the snapshot should be written again (the slow path does that);
+ * on success `s` belongs to the names in the sink's output, which read its definitions when a name
+ * is shown. Throws SummaryMismatch when the files are not what it summarised.
  */
-function fastScan(pd: ProgramDir, s: Summary, readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context): boolean {
+function fastScan(pd: ProgramDir, s: Summary, from: string | null, readers: Readers, damage: string[], sinkOf: () => Sink, ctx: Context): boolean {
   const nClosed = closedOf(s);
+  // The first selected week the snapshot has sums of; nClosed when none.
+  let first = 0;
+  if (from !== null) while (first < nClosed && s.keys.slice(8 * first, 8 * first + 8) < from) first++;
+  const whole = first === 0;
   const open = s.open;
   const sink = sinkOf();
   if (sink.summary === undefined) return false;
-  const names = new Names(pd.path + sep + NAMES_FILE);
-  try {
-    const r = readers.records;
-    // names.wdn past the snapshot, and the current week past it (the whole file if it had none).
-    names.fromSummary(s);
-    if (!names.loadFrom(s.namesSize, s.namesLast, readers.names, r)) throw new SummaryMismatch();
-    const namesTail = names.size - s.namesSize;
-    const weeks: string[] = [];
-    for (let k = 0; k < nClosed; k++) weeks.push(s.keys.slice(8 * k, 8 * k + 8));
-    const cur = nClosed;
-    const reader = readers.counts;
-    let base = 0;
-    let curRead = false;
+  const r = readers.records;
+  const reader = readers.counts;
+  const currentFile = pd.path + sep + weekFileName(ctx.current);
+  // The current week: past the snapshot's end of it (whole if it has none of it, or for --since).
+  let base = 0;
+  let curRead = false;
+  if (from === null || from <= ctx.current) {
     if (open !== null) {
       base = open.size;
       let fd = -1;
       try {
-        fd = openSync(pd.path + sep + weekFileName(ctx.current), 'r');
+        fd = openSync(currentFile, 'r');
         reader.readFrom(fd, base - 4);
       } catch {
         throw new SummaryMismatch();
@@ -668,27 +669,66 @@ function fastScan(pd: ProgramDir, s: Summary, readers: Readers, damage: string[]
       curRead = true;
     } else {
       try {
-        curRead = reader.read(pd.path + sep + weekFileName(ctx.current));
+        curRead = reader.read(currentFile);
       } catch {
-        return names.release(), false; // unreadable: the slow path says so
+        return false; // unreadable: the slow path says so
       }
     }
-    const tail = !curRead ? 0 : open !== null ? reader.length - 4 : reader.length;
-    if (ctx.write && (namesTail > REFRESH_BYTES || tail > REFRESH_BYTES)) return names.release(), false;
-    if (curRead) weeks.push(ctx.current);
+  }
+  const tail = !curRead ? 0 : open !== null ? reader.length - 4 : reader.length;
+  const weeks: string[] = [];
+  for (let k = first; k < nClosed; k++) weeks.push(s.keys.slice(8 * k, 8 * k + 8));
+  const cur = weeks.length;
+  if (curRead) weeks.push(ctx.current);
+  if (weeks.length === 0) {
+    closeSummary(s); // nothing selected: nothing read, nothing to report
+    return true;
+  }
+  const names = new Names(pd.path + sep + NAMES_FILE);
+  try {
+    // names.wdn past the snapshot.
+    names.fromSummary(s);
+    if (!names.loadFrom(s.namesSize, s.namesLast, readers.names, r)) throw new SummaryMismatch();
+    const namesTail = names.size - s.namesSize;
+    if (ctx.write && whole && (namesTail > REFRESH_BYTES || tail > REFRESH_BYTES)) return names.release(), false;
 
     sink.start(pd.program, weeks);
-    sink.summary(s);
-    if (s.damaged > 0) for (const wk of s.weeks().slice(0, nClosed)) if (wk.damage) damage.push(`${pd.rel}/${weekFileName(wk.key)}: ${wk.damage}`);
-    for (let j = 0; j < names.placeholders.length; j++) {
-      const i = names.placeholders[j]!;
-      if (i < s.n) names.unnamed[j] = names.unnamed[j]! + s.count[i]!;
-    }
     const sums = new Sums();
-    if (tail > 0) {
+    if (whole) {
+      sink.summary(s);
+      if (s.damaged > 0) for (const wk of s.weeks().slice(0, nClosed)) if (wk.damage) damage.push(`${pd.rel}/${weekFileName(wk.key)}: ${wk.damage}`);
+      for (let j = 0; j < names.placeholders.length; j++) {
+        const i = names.placeholders[j]!;
+        if (i < s.n) names.unnamed[j] = names.unnamed[j]! + s.count[i]!;
+      }
+    } else {
+      // --since: the snapshot's sums of each selected week (the open week's as far as it went),
+      // by its own name indices (ours), then the current week's tail below.
+      const upTo = s.weekCount;
+      const entries = summaryEntries(s, first, upTo);
+      if (entries === null) throw new SummaryMismatch();
+      const list = s.weeks();
+      for (let k = first; k < upTo; k++) {
+        const wk = list[k]!;
+        sums.fit(s.n);
+        let top = addEntries(entries.words, entries.blocks[k - first]!, wk.entries, s.n, null, sums.acc);
+        if (wk.damage) damage.push(`${pd.rel}/${weekFileName(wk.key)}: ${wk.damage}`);
+        if (k === nClosed && tail > 0) {
+          // The open week goes on in its file: what was appended since joins its sums.
+          names.lookups();
+          top = Math.max(top, countInto(reader.buf.subarray(4, 4 + tail), tail, names, sums, r));
+          const d = describeShifted(r, base, base + tail);
+          if (d) damage.push(`${pd.rel}/${weekFileName(ctx.current)}: ${d}`);
+        }
+        if (names.placeholders.length > 0) names.tally(sums.acc, top);
+        sink.week(k - first, sums.acc, top);
+      }
+    }
+    if (tail > 0 && (whole || open === null)) {
+      // The current week's reader still holds what was read of it above.
       names.lookups();
       const at = open !== null ? 4 : 0;
-      const top = countInto(reader.buf.subarray(at, reader.length), tail, names, sums, r);
+      const top = countInto(reader.buf.subarray(at, at + tail), tail, names, sums, r);
       const d = describeShifted(r, base, base + tail);
       if (d) damage.push(`${pd.rel}/${weekFileName(ctx.current)}: ${d}`);
       if (names.placeholders.length > 0) names.tally(sums.acc, top);
@@ -702,6 +742,24 @@ function fastScan(pd: ProgramDir, s: Summary, readers: Readers, damage: string[]
     names.close();
     throw e;
   }
+}
+
+/**
+ * Adds `n` snapshot entries (index, sum lo, hi) from `e[at]` to `acc`, through `map` when the
+ * indices are not ours; returns 1 + the highest index added to. A function of its own, small: a
+ * loop V8 gets hot on, inlined in a big function, had V8 compile all of it for 30 ms, and the
+ * process waits for that at exit.
+ */
+function addEntries(e: Int32Array, at: number, n: number, nNames: number, map: Int32Array | null, acc: Float64Array): number {
+  let top = 0;
+  for (let j = at, end = at + 3 * n; j < end; j += 3) {
+    let i = e[j]!;
+    if (i >>> 0 >= nNames) throw new SummaryMismatch();
+    if (map !== null) i = map[i]!;
+    acc[i] = acc[i]! + (e[j + 1]! >>> 0) + (e[j + 2]! >>> 0) * 0x100000000;
+    if (i >= top) top = i + 1;
+  }
+  return top;
 }
 
 /**
@@ -847,17 +905,8 @@ function slowScan(pd: ProgramDir, files: ProgramFiles, weeks: string[], closed: 
     if (k >= 0) {
       // From the snapshot: the sums it holds for the week, and the week's damage line.
       const sw = s!.weeks()[k]!;
-      const e = entries!.words;
-      const at = entries!.blocks[k - firstCovered]!;
       sums.fit(names.list.length);
-      const acc = sums.acc;
-      for (let j = at, end = at + 3 * sw.entries; j < end; j += 3) {
-        const i0 = e[j]!;
-        if (i0 >>> 0 >= s!.n) throw new SummaryMismatch();
-        const i = map![i0]!;
-        acc[i] = acc[i]! + count2(e, j + 1);
-        if (i >= top) top = i + 1;
-      }
+      top = addEntries(entries!.words, entries!.blocks[k - firstCovered]!, sw.entries, s!.n, map, sums.acc);
       size = sw.size;
       d = sw.damage;
       if (d) damage.push(`${pd.rel}/${weekFileName(key)}: ${d}`);
@@ -1171,21 +1220,11 @@ function selectTop(programs: ProgramTotals[], prefix: string, limit: number | un
     // The limit-th largest count: every total above it is in; of those at it, the first programs'
     // come first, so all ties of the programs up to the one that reaches the limit (names decide).
     const best = new Float64Array(limit).fill(-1);
-    sources.forEach((c, k) => c.top(limit, (i) => keep(best, programs[k]!.count[i]!)));
+    sources.forEach((c, k) => c.feed(best, programs[k]!.count));
     const threshold = best[limit - 1]!;
-    let above = 0;
     const ties: [number, number][] = [];
-    sources.forEach((c, k) => {
-      const count = programs[k]!.count;
-      c.atLeast(threshold, (i) => {
-        if (count[i]! > threshold) {
-          pick.push([k, i]);
-          above++;
-        } else {
-          ties.push([k, i]);
-        }
-      });
-    });
+    let above = 0;
+    sources.forEach((c, k) => (above += c.collect(threshold, k, programs[k]!.count, pick, ties)));
     const lastProg = ties[limit - above - 1]![0];
     for (const t of ties) if (t[0] <= lastProg) pick.push(t);
   }
@@ -1212,62 +1251,76 @@ interface Candidates {
   matches: number;
   /** All of them. */
   all(): Iterable<number>;
-  /** At least the `limit` largest (and maybe more), to `f`. */
-  top(limit: number, f: (i: number) => void): void;
-  /** Every one whose total is at least `threshold`, to `f`. */
-  atLeast(threshold: number, f: (i: number) => void): void;
+  /** Keeps at least the `best.length` largest of them (and maybe more) in `best`. */
+  feed(best: Float64Array, count: Float64Array): void;
+  /** Those with a total at least `threshold`: above it to `pick`, at it to `ties`, as (k, index); returns how many above. */
+  collect(threshold: number, k: number, count: Float64Array, pick: [number, number][], ties: [number, number][]): number;
+}
+
+/** Adds (k, i) for each id whose count is at least `threshold`; returns how many were above it. */
+function collectFrom(ids: ArrayLike<number>, threshold: number, k: number, count: Float64Array, pick: [number, number][], ties: [number, number][]): number {
+  let above = 0;
+  for (let j = 0; j < ids.length; j++) {
+    const i = ids[j]!;
+    const c = count[i]!;
+    if (c > threshold) {
+      pick.push([k, i]);
+      above++;
+    } else if (c === threshold) {
+      ties.push([k, i]);
+    }
+  }
+  return above;
 }
 
 function candidates(p: ProgramTotals, prefix: string, limit: number | undefined): Candidates {
   const rank = p.rank;
   if (limit !== undefined && rank !== null && p.names.allMatch(prefix)) {
     // The snapshot's ranked names, but those counted since (their totals changed), and new ones.
-    const count = p.count;
     const touched = new Set(p.touched);
     const added = p.names.withPrefix(p.added, prefix);
-    const fresh = new Set<number>();
-    for (const i of touched) if (!p.added.includes(i)) fresh.add(i); // counted before: it has the prefix
-    for (let j = 0; j < added.length; j++) fresh.add(added[j]!);
-    const walk = (f: (i: number) => boolean): void => {
-      for (let r = 0; r < rank.length; r++) {
-        const i = rank[r]!;
-        if (!touched.has(i) && !f(i)) return;
-      }
-    };
+    const freshSet = new Set<number>();
+    for (const i of touched) if (!p.added.includes(i)) freshSet.add(i); // counted before: it has the prefix
+    for (let j = 0; j < added.length; j++) freshSet.add(added[j]!);
+    const fresh = [...freshSet];
     return {
       matches: rank.length + added.length,
       all: () => [...rank, ...Array.from(added)],
-      top(n, f) {
+      feed(best, count) {
         let taken = 0;
-        walk((i) => {
-          f(i);
-          return ++taken < n;
-        });
-        for (const i of fresh) f(i);
+        for (let r = 0; r < rank.length && taken < best.length; r++) {
+          const i = rank[r]!;
+          if (touched.has(i)) continue;
+          keep(best, count[i]!);
+          taken++;
+        }
+        for (const i of fresh) keep(best, count[i]!);
       },
-      atLeast(threshold, f) {
-        walk((i) => {
-          if (count[i]! < threshold) return false;
-          f(i);
-          return true;
-        });
-        for (const i of fresh) if (count[i]! >= threshold) f(i);
+      collect(threshold, k, count, pick, ties) {
+        let above = 0;
+        for (let r = 0; r < rank.length; r++) {
+          const i = rank[r]!;
+          if (touched.has(i)) continue;
+          const c = count[i]!;
+          if (c < threshold) break;
+          if (c > threshold) {
+            pick.push([k, i]);
+            above++;
+          } else {
+            ties.push([k, i]);
+          }
+        }
+        return above + collectFrom(fresh, threshold, k, count, pick, ties);
       },
     };
   }
   const ids = p.names.withPrefix(p.order, prefix);
-  const each = (f: (i: number) => void): void => {
-    for (let j = 0; j < ids.length; j++) f(ids[j]!);
-  };
   return {
     matches: ids.length,
     all: () => Array.from(ids),
-    top: (_n, f) => each(f),
-    atLeast(threshold, f) {
-      const count = p.count;
-      each((i) => {
-        if (count[i]! >= threshold) f(i);
-      });
+    feed(best, count) {
+      for (let j = 0; j < ids.length; j++) keep(best, count[ids[j]!]!);
     },
+    collect: (threshold, k, count, pick, ties) => collectFrom(ids, threshold, k, count, pick, ties),
   };
 }

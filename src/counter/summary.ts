@@ -57,8 +57,9 @@
  *     hash low word, hash high word (as in the records)
  *   hash table (table.ts HashIndex): capacity words each of hash low words, hash high words, and
  *     index + 1 (0: empty slot); linear probing from (lo ^ hi) & (capacity - 1)
- *   and after them the entries, per closed week in table order, 3 words per name counted that
- *   week: index, sum (lo, hi), each week's block with its sumCheck in the weeks table.
+ *   and after them the entries, per week in table order (the open week's as far as it was
+ *   summarised), 3 words per name counted that week: index, sum (lo, hi), each week's block with
+ *   its sumCheck in the weeks table.
  */
 import { closeSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,7 +68,7 @@ import { FILE_MODE, SUMMARY_FILE } from './files.js';
 import { HashIndex } from './table.js';
 
 export const SUMMARY_MAGIC = 0x315357ff;
-export const SUMMARY_VERSION = 4;
+export const SUMMARY_VERSION = 5;
 const HEADER = 24;
 const WEEK = 10;
 const ENTRY = 3;
@@ -336,7 +337,7 @@ export function describeSummary(buf: Buffer, offset: (n: number) => string): str
   const weekAt = HEADER + s.nameless.byteOffset / 4 + s.nameless.length;
   all.forEach((wk, k) => {
     const ok = wk.at + wk.entries * ENTRY <= w.length && sumCheck(w, wk.at, wk.entries * ENTRY) === wk.check;
-    const what = s.open !== null && k === all.length - 1 ? 'open week, read on from there' : `${wk.entries} sums${ok ? '' : ' (DAMAGED)'}`;
+    const what = `${wk.entries} sums${ok ? '' : ' (DAMAGED)'}${s.open !== null && k === all.length - 1 ? ', open week: read on from there' : ''}`;
     out.push(`${offset((weekAt + k * WEEK) * 4)}  week     ${wk.key}  ${wk.size} bytes summarised, ${what}${wk.damage ? `; ${wk.damage}` : ''}`);
   });
   const hash = Buffer.allocUnsafe(8);
@@ -469,7 +470,7 @@ export function encodeSummary(c: SummaryContent): Buffer {
     while (k < commonLength && byte(i, k) === byte(order[0]!, k) && byte(i, k) !== 0) k++;
     commonLength = k;
   }
-  const entryWords = c.weeks.reduce((t, wk) => t + (wk.last === undefined ? wk.entries.length : 0), 0);
+  const entryWords = c.weeks.reduce((t, wk) => t + wk.entries.length, 0);
   const defsAt = HEADER + 2 * listing;
   const tableAt = defsAt + 6 * n;
   const w = new Int32Array(tableAt + 6 * cap + entryWords);
@@ -498,15 +499,12 @@ export function encodeSummary(c: SummaryContent): Buffer {
     w[at] = a;
     w[at + 1] = b;
     put2(w, at + 2, wk.size);
-    if (wk.last === undefined) {
-      w[at + 4] = entryAt;
-      w[at + 5] = wk.entries.length / ENTRY;
-      w.set(wk.entries, entryAt);
-      w[at + 6] = sumCheck(w, entryAt, wk.entries.length);
-      entryAt += wk.entries.length;
-    } else {
-      w[at + 9] = wk.last;
-    }
+    w[at + 4] = entryAt;
+    w[at + 5] = wk.entries.length / ENTRY;
+    w.set(wk.entries, entryAt);
+    w[at + 6] = sumCheck(w, entryAt, wk.entries.length);
+    entryAt += wk.entries.length;
+    if (wk.last !== undefined) w[at + 9] = wk.last;
     w[at + 7] = textAt;
     w[at + 8] = texts[k]!.length;
     texts[k]!.copy(textView, textAt);
