@@ -29,19 +29,8 @@ export function tempDir(prefix = 'wd-adv-'): { dir: string; remove: () => void }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** xorshift32: deterministic, seeded; the seed is printed by the tests that use it. */
-export function prng(seed: number): { next: () => number; int: (n: number) => number } {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-  return { next, int: (n) => Math.floor(next() * n) };
-}
+/** xorshift32, seeded: the store tests' generator, shared so both suites replay the same way. */
+export { prng } from '../counter/helpers.js';
 
 /** A running watchdog: `node dist/cli.cjs ...args`, with its output collected. */
 export interface Running {
