@@ -10,7 +10,7 @@
 //   python/       the Python adapter (sitecustomize.py), copied as it is
 // CommonJS bundles start measurably faster than ESM ones on Node 20 (no ESM loader), see BENCHMARKS.md.
 import { build } from 'esbuild';
-import { cpSync, rmSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, cpSync, rmSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -18,6 +18,14 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const out = `dist.building-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
+
+// The first two lines of cli.cjs: run as a program, it is a shell script that notes which signals its
+// caller made it ignore (Node forgets them when it starts; src/run/ignored-signals.ts) and then
+// runs itself with node; for node, the second line is a string and a comment. Costs one sh start.
+const LAUNCHER = [
+  '#!/bin/sh',
+  `":" //; [ -r /proc/self/status ] && while read -r k v; do [ "$k" = SigIgn: ] && export WATCHDOG_CALLER_SIGIGN="$v" && break; done </proc/self/status; exec node "$0" "$@"`,
+].join('\n');
 
 const common = {
   bundle: true,
@@ -31,11 +39,13 @@ const common = {
 
 try {
   await Promise.all([
-    build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
+    build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out, banner: { js: LAUNCHER } }),
     build({ ...common, entryPoints: { crash: 'src/crash/index.ts', collect: 'src/crash/collect-main.ts', commands: 'src/cli/commands.ts', 'test-command': 'src/cli/test.ts', preload: 'src/child/preload.ts', 'preload-crash': 'src/child/crash-time.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
     build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'esm', outdir: out }),
     build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, outdir: out }),
   ]);
+  // Runnable as `dist/cli.cjs`, as npm makes the installed bin: the launcher line is then in effect.
+  chmodSync(`${out}/cli.cjs`, 0o755);
   // The Python adapter runs as it is: put first on PYTHONPATH by the watchdog.
   cpSync('src/child/python/sitecustomize.py', `${out}/python/sitecustomize.py`);
 } catch (error) {

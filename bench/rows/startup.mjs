@@ -17,9 +17,10 @@ export const TARGET = 1.1;
 export function run(ctx) {
   const env = { ...ctx.env, WATCHDOG_DIR: freshDir('store-startup') };
   const specs = [
-    { label: 'watchdog -- node -e 0', cmd: NODE, args: [ctx.dist.cli, '--', NODE, '-e', '0'], env },
+    // Run as the installed bin is: the executable itself, launcher line included.
+    { label: 'watchdog -- node -e 0', cmd: ctx.dist.cli, args: ['--', NODE, '-e', '0'], env },
     { label: 'spawner node -e 0', cmd: NODE, args: [SPAWNER, NODE, '-e', '0'], env },
-    { label: 'watchdog -- true', cmd: NODE, args: [ctx.dist.cli, '--', 'true'], env },
+    { label: 'watchdog -- true', cmd: ctx.dist.cli, args: ['--', 'true'], env },
     { label: 'spawner true', cmd: NODE, args: [SPAWNER, 'true'], env },
     { label: 'node -e 0', cmd: NODE, args: ['-e', '0'], env },
   ];

@@ -1,6 +1,7 @@
 /**
  * The child's environment: the user's, unchanged, plus what the crash channel needs.
  *
+ * - WATCHDOG_CALLER_SIGIGN, the launcher's note to this watchdog (ignored-signals.ts), is removed.
  * - WATCHDOG_CRASH_FD announces the channel; an inherited WATCHDOG_CRASH_ID (an outer watchdog's
  *   channel identity) is removed, because the channel it names is not this child's fd 3.
  * - WATCHDOG_CRASH_SPOOL names the spool (the private report directory), where a Node descendant
@@ -14,6 +15,7 @@
 import { delimiter } from 'node:path';
 import { SPOOL_VAR } from '../child/spool.js';
 import { CHANNEL_FD } from './channel.js';
+import { CALLER_SIGIGN_VAR } from './ignored-signals.js';
 
 /** Quotes one NODE_OPTIONS word the way Node's parser reads it (double quotes, backslash escapes). */
 export function quoteNodeOption(word: string): string {
@@ -32,6 +34,7 @@ export interface ChildEnvOptions {
 export function childEnv(base: NodeJS.ProcessEnv, options: ChildEnvOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, WATCHDOG_CRASH_FD: String(CHANNEL_FD) };
   delete env.WATCHDOG_CRASH_ID;
+  delete env[CALLER_SIGIGN_VAR];
   delete env[SPOOL_VAR];
   const added = [`--require=${quoteNodeOption(options.preload)}`];
   if (options.reportDir !== null) {

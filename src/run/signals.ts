@@ -60,10 +60,14 @@ function terminalAlsoSignalledChild(signal: Forwarded, childPid: number): boolea
   return child !== null && child.pgrp === self.pgrp;
 }
 
-/** Starts forwarding; returns a function that stops it (removes every listener it added). */
-export function forwardSignals(child: ChildProcess): () => void {
+/**
+ * Starts forwarding, except `ignored` (what the caller made the command ignore, see
+ * ignored-signals.ts); returns a function that stops it (removes every listener it added).
+ */
+export function forwardSignals(child: ChildProcess, ignored: ReadonlySet<string> = new Set()): () => void {
   const listeners = new Map<Forwarded, () => void>();
   for (const signal of FORWARDED_SIGNALS) {
+    if (ignored.has(signal)) continue;
     const listener = (): void => {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       if (terminalAlsoSignalledChild(signal, child.pid)) return;

@@ -17,6 +17,7 @@ import { spoolDir, spoolWaiting } from '../crash/spool.js';
 import { ChannelReader, type ChannelOutput } from './channel.js';
 import { childEnv } from './child-env.js';
 import { dieBySignal } from './exit.js';
+import { callerIgnoredSignals, ignoreInWatchdog, spawnIgnoring } from './ignored-signals.js';
 import { forwardSignals } from './signals.js';
 import { StderrTail } from './stderr-capture.js';
 import { warn } from './warn.js';
@@ -68,9 +69,12 @@ function prepareReportDir(storeDir: string): string | null {
 export function supervise(request: RunRequest): void {
   const reportDir = prepareReportDir(request.storeDir);
   const env = childEnv(process.env, { preload: join(request.distDir, 'preload.cjs'), reportDir, pythonAdapter: join(request.distDir, 'python') });
+  const ignoredSignals = callerIgnoredSignals(process.env);
+  const ignoredHere = ignoreInWatchdog(ignoredSignals);
+  const started = spawnIgnoring(request.command, request.args, ignoredSignals, env);
   let child: ChildProcess;
   try {
-    child = spawn(request.command, request.args, {
+    child = spawn(started.file, started.args, {
       stdio: ['inherit', 'inherit', request.captureStderr ? 'pipe' : 'inherit', 'pipe'],
       env,
     });
@@ -80,7 +84,7 @@ export function supervise(request: RunRequest): void {
     failedToStart(request.command, error);
     return;
   }
-  const stopForwarding = forwardSignals(child);
+  const stopForwarding = forwardSignals(child, ignoredHere);
   const stderr = request.captureStderr && child.stderr ? new StderrTail(child.stderr) : null;
   const channelSocket = child.stdio[3];
   const reader = channelSocket ? new ChannelReader(channelSocket as NodeJS.ReadableStream as never) : null;
