@@ -20,4 +20,8 @@ describe('childEnv and the spool', () => {
     expect('WATCHDOG_CRASH_ID' in none).toBe(false);
     expect(none.NODE_OPTIONS).not.toContain('--report-directory');
   });
+
+  it("removes the launcher's note of ignored signals: it was about this watchdog's caller", () => {
+    expect('WATCHDOG_CALLER_SIGIGN' in childEnv({ WATCHDOG_CALLER_SIGIGN: '0000000000000001' }, options)).toBe(false);
+  });
 });
