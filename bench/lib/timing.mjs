@@ -18,17 +18,18 @@ export function now() {
 }
 
 /**
- * A command to measure: { label, cmd, args, env, status (expected, default 0), stdoutFile, prepare(), metric(result) }.
+ * A command to measure: { label, cmd, args, env, status (expected, default 0), stdoutFile, stderrNull, prepare(), metric(result) }.
  * metric turns one run into the recorded sample (default: its wall time in ms); it may return any value.
  * stdoutFile sends the process's stdout to that file instead of a pipe, and result.stdout is read
  * from it afterwards: Node writes to a pipe asynchronously once the pipe's 64 KiB are full, so a
  * program that prints more and then calls process.exit() loses the rest on a pipe, not on a file.
+ * stderrNull sends stderr to /dev/null instead of collecting it (a row that writes a GiB there).
  */
 export function runOnce(spec) {
   spec.prepare?.();
   const out = spec.stdoutFile ? openSync(spec.stdoutFile, 'w') : 'pipe';
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(spec.cmd, spec.args, { env: spec.env, stdio: ['ignore', out, 'pipe'], maxBuffer: 512 << 20 });
+  const r = spawnSync(spec.cmd, spec.args, { env: spec.env, stdio: ['ignore', out, spec.stderrNull ? 'ignore' : 'pipe'], maxBuffer: 512 << 20 });
   const t1 = process.hrtime.bigint();
   const endedAt = now();
   if (spec.stdoutFile) {
