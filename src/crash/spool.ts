@@ -65,7 +65,8 @@ export function release(file: SpooledFile): void {
   if (file.claimed !== undefined) rmSync(file.claimed, { force: true });
 }
 
-function alive(pid: number): boolean {
+/** Whether `pid` names a live process (one we may not signal counts as alive). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
