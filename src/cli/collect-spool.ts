@@ -1,11 +1,15 @@
 /**
  * Before a listing: count the crashes waiting in the store's spool (src/crash/spool.ts), so a
  * crash of a process that outlived its watchdog (a detached descendant) shows in the very next
- * `watchdog stacks` or `counters`.
+ * `watchdog stacks` or `counters`; and the crashes held aside while the store could not be
+ * written (src/crash/holding.ts), so a user who fixed the store sees them at once.
  *
- * With an empty spool this costs one readdir: the crash path (dist/crash.cjs, parsers, source
- * maps) is loaded only when a file is waiting. Trouble is one line on stderr; the listing goes on.
+ * With an empty spool and nothing held this costs one readdir and a stat per holding root: the
+ * crash path (dist/crash.cjs, parsers, source maps) is loaded only when a file is waiting.
+ * Trouble is one line on stderr; the listing goes on. A store that still refuses held crashes
+ * says nothing here: they were announced when they were held.
  */
+import { heldWaiting } from '../crash/holding.js';
 import { jobsInFlight, spoolDir, spoolWaiting } from '../crash/spool.js';
 import { warn } from '../run/warn.js';
 
@@ -14,7 +18,7 @@ const IN_FLIGHT_WAIT_MS = 5000;
 
 export function collectWaitingCrashes(storeDir: string): void {
   const dir = spoolDir(storeDir);
-  if (!spoolWaiting(dir)) return;
+  if (!spoolWaiting(dir) && !heldWaiting(storeDir)) return;
   try {
     const crashPath = require(`${__dirname}/crash.cjs`) as typeof import('../crash/index.js');
     crashPath.collectSpool(storeDir);

@@ -12,8 +12,15 @@
  * record is counted under its own identity only: the package.json of its entry, else `node`. The
  * spool is shared by every run on the store and outlives them (a detached descendant may crash
  * after its watchdog has exited), so the file cannot be tied to the run that collects it.
+ *
+ * A store that cannot take a counter (permissions, a read-only or full file system) does not lose
+ * it: the counters it refused are held aside outside the store (holding.ts) and counted into it by
+ * the next run, listing or collector that finds it writable (drainHeld). A spool job the store
+ * refused is not held: it stays in the spool, which counts it again later.
  */
+import { normalizeProgram } from '../counter/encoding.js';
 import { openStore } from '../counter/store.js';
+import { weekKey, weekStart } from '../counter/week.js';
 import type { ProgramId } from '../counter/types.js';
 import type { ChildOutcome } from '../run/supervise.js';
 import { CRASH_SIGNALS } from '../run/supervise.js';
@@ -32,6 +39,7 @@ import { DEFER_MAP_BYTES, parseJob, startCollector, writeJob, type Job } from '.
 import { sourceMapBytes } from '../symbolize/index.js';
 import { join } from 'node:path';
 import { selectCrashes } from './select.js';
+import { drainHeld as drainHolding, hold, heldWaiting, type HeldCounter, type HoldResult } from './holding.js';
 
 const JS_RUNTIMES = new Set(['node', 'deno', 'bun']);
 
@@ -166,17 +174,74 @@ function spooledCounters(files: readonly SpooledFile[], symbolizer: ReturnType<t
   return counted;
 }
 
-/** Counts jobs' and others' counters, then deletes the counted jobs (a job outlives failures). */
-function countAndRelease(storeDir: string, counted: readonly { counted: Counted; file?: SpooledFile }[]): void {
-  if (counted.length === 0) return;
+/** The counters a store refused, and what became of them. */
+interface Refused {
+  /** The store's first error. */
+  error: unknown;
+  /** What holding.ts kept of the refused counters (jobs stay in the spool instead). */
+  held: HoldResult;
+}
+
+/**
+ * Counts each counter, deleting a job's spool file once it is counted. The counters the store
+ * refuses are held aside in one held file (holding.ts); a refused job stays in the spool, which
+ * takes it again. Returns null when everything was counted.
+ */
+function countAndRelease(storeDir: string, counted: readonly { counted: Counted; file?: SpooledFile }[]): Refused | null {
+  if (counted.length === 0) return null;
   const store = openStore(storeDir);
+  const week = weekKey(new Date());
+  let error: unknown = null;
+  const refused: HeldCounter[] = [];
   for (const { counted: c, file } of counted) {
-    store.increment(c.program, c.name);
-    if (file !== undefined) release(file);
+    try {
+      store.increment(c.program, c.name);
+    } catch (e) {
+      error ??= e;
+      if (file?.claimed === undefined) refused.push({ program: normalizeProgram(c.program), name: c.name, week });
+      continue;
+    }
+    if (file !== undefined) {
+      try {
+        release(file);
+      } catch {
+        // Counted, but its job stays claimed: counted again later rather than lost.
+      }
+    }
+  }
+  return error === null ? null : { error, held: hold(storeDir, refused) };
+}
+
+/** The one line for crashes the store refused: its error, and whether they were kept aside. */
+function refusedLine(refused: Refused): string {
+  const { error, held } = refused;
+  const what = error instanceof Error ? error.message : String(error);
+  if (held.dropped === 0) return `${what}; kept aside, to be recorded the next time the store can be written`;
+  const lost = held.reason === null ? '' : ` (${held.reason})`;
+  if (held.kept === 0) return `${what}; the crash is lost${lost}`;
+  return `${what}; kept ${held.kept} of ${held.kept + held.dropped} counters aside, to be recorded the next time the store can be written, the rest is lost${lost}`;
+}
+
+/**
+ * Counts what is held aside for the store (holding.ts) into it, each counter in the week its
+ * crash happened. Silent: a store that still refuses keeps them held. Returns how many counters
+ * were counted; never throws.
+ */
+export function drainHeld(storeDir: string): number {
+  try {
+    if (!heldWaiting(storeDir)) return 0;
+    const store = openStore(storeDir);
+    return drainHolding(storeDir, (c) => void store.increment(c.program, c.name, 1, weekStart(c.week) ?? new Date())).counted;
+  } catch {
+    return 0;
   }
 }
 
-/** Records the child's crashes. Store trouble is one line on stderr; the child's status is untouched. */
+/**
+ * Records the child's crashes, then what is held aside for the store. When the store refuses
+ * them, throws an Error whose message is the one line to show: the store's error, and whether the
+ * crash was kept aside (holding.ts) or lost. The child's status is untouched.
+ */
 export function recordOutcome(outcome: ChildOutcome, options: RecordOptions): void {
   if (outcome.channel.totalBytes > outcome.channel.bytes.length) {
     warn(`crash output was ${outcome.channel.totalBytes} bytes; kept the first ${outcome.channel.bytes.length}`);
@@ -185,23 +250,29 @@ export function recordOutcome(outcome: ChildOutcome, options: RecordOptions): vo
   const counted = outcomeCounters(outcome, options, deferred);
   // Jobs are handed to a collector first, so their mapping overlaps the rest of this exit.
   if (deferred.count > 0) startCollector(join(__dirname, 'collect.cjs'), options.storeDir);
-  countAndRelease(options.storeDir, counted);
+  const refused = countAndRelease(options.storeDir, counted);
+  if (refused !== null) throw new Error(refusedLine(refused));
+  // The store took this crash: it takes the ones held aside too.
+  drainHeld(options.storeDir);
 }
 
 /**
  * Counts whatever waits in the store's spool with no run to attach it to (records of processes
- * that crashed after their watchdog exited, reports left behind): for `watchdog stacks` and
- * `counters`, so what crashed is visible at once. Each file is counted under its own identity.
- * Returns how many counters were incremented; throws only the store's errors.
+ * that crashed after their watchdog exited, reports left behind), then what is held aside for the
+ * store: for `watchdog stacks` and `counters`, so what crashed is visible at once. Each file is
+ * counted under its own identity. Returns how many counters were incremented; when the store
+ * refuses them, throws an Error whose message is one line (the store's error, and whether they
+ * were kept aside).
  */
 export function collectSpool(storeDir: string): number {
   const files = claimSpool(spoolDir(storeDir), 0);
-  if (files.length === 0) return 0;
+  if (files.length === 0) return drainHeld(storeDir);
   const symbolizer = createSymbolizer();
   const counted: { counted: Counted; file?: SpooledFile }[] = spooledCounters(files, symbolizer);
   for (const file of files) {
     if (file.kind === 'report' && file.text !== null) counted.push({ counted: counterFor(parseNodeReport(file.text), SPOOL_SOURCE, symbolizer) });
   }
-  countAndRelease(storeDir, counted);
-  return counted.length;
+  const refused = countAndRelease(storeDir, counted);
+  if (refused !== null) throw new Error(refusedLine(refused));
+  return counted.length + drainHeld(storeDir);
 }

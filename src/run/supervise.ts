@@ -8,11 +8,13 @@
  * Only this module and its imports are loaded before the spawn; the crash path is loaded when
  * there is a crash to record: something on the channel, a death by a crash signal, or a file in
  * the spool (a descendant without the channel crashed, or Node wrote a fatal-error report), which
- * costs one readdir when the child exits.
+ * costs one readdir when the child exits; or a crash held aside while the store could not be
+ * written (src/crash/holding.ts), to be counted now, which costs one stat per holding root.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { heldWaiting } from '../crash/holding.js';
 import { spoolDir, spoolWaiting } from '../crash/spool.js';
 import { ChannelReader, type ChannelOutput } from './channel.js';
 import { childEnv } from './child-env.js';
@@ -115,6 +117,7 @@ export function supervise(request: RunRequest): void {
       (stderrTail !== null && stderrTail.length > 0) ||
       (reportDir !== null && spoolWaiting(reportDir));
     if (crashed) recordCrash(request, outcome);
+    else if (heldWaiting(request.storeDir)) drainHeld(request);
     if (signal !== null) dieBySignal(signal);
     else process.exit(exitCode ?? 1);
   }
@@ -177,6 +180,17 @@ function recordCrash(request: RunRequest, outcome: ChildOutcome): void {
     const crashPath = require(join(request.distDir, 'crash.cjs')) as typeof import('../crash/index.js');
     crashPath.recordOutcome(outcome, { storeDir: request.storeDir, program: request.program });
   } catch (error) {
+    // The message says whether the crash was kept aside to be recorded later (holding.ts) or lost.
     warn(`could not record the crash: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A run without a crash on a store with crashes held aside: counts them, silently. */
+function drainHeld(request: RunRequest): void {
+  try {
+    const crashPath = require(join(request.distDir, 'crash.cjs')) as typeof import('../crash/index.js');
+    crashPath.drainHeld(request.storeDir);
+  } catch {
+    // They stay held for the next run.
   }
 }
