@@ -112,12 +112,17 @@ describe('signals', () => {
 });
 
 describe('the watchdog own trouble never changes the child', () => {
+  // The crashes these stores refuse are held aside (src/crash/holding.ts): in the test's own
+  // directory, not in the machine's /tmp, where nothing would ever collect them.
+  const holding = { env: { XDG_RUNTIME_DIR: join(store.dir, 'runtime') } };
+  mkdirSync(holding.env.XDG_RUNTIME_DIR, { mode: 0o700 });
+
   it('store is a file, not a directory: same output and status, one line', async () => {
     const blocker = join(store.dir, 'not-a-dir');
     writeFileSync(blocker, 'x');
     const cwd = join(FIXTURES, 'cjs-nested');
     const plain = await execa('node', ['main.js'], { cwd, reject: false });
-    const run = await watchdog(['--', 'node', 'main.js'], blocker, { cwd });
+    const run = await watchdog(['--', 'node', 'main.js'], blocker, { cwd, ...holding });
     expect(run.exitCode).toBe(plain.exitCode);
     const extra = String(run.stderr).slice(String(plain.stderr).length);
     expect(String(run.stderr).startsWith(String(plain.stderr))).toBe(true);
@@ -127,14 +132,14 @@ describe('the watchdog own trouble never changes the child', () => {
   it('store directory not writable: same status, one line, and the next run records', async () => {
     if (process.getuid?.() === 0) {
       // root writes anywhere: use a path below a regular file instead.
-      const run = await watchdog(['--', 'node', 'main.js'], join(store.dir, 'not-a-dir', 'sub'), { cwd: join(FIXTURES, 'cjs-nested') });
+      const run = await watchdog(['--', 'node', 'main.js'], join(store.dir, 'not-a-dir', 'sub'), { cwd: join(FIXTURES, 'cjs-nested'), ...holding });
       expect(run.exitCode).toBe(1);
       expect(String(run.stderr).trim().split('\n').filter((l) => l.startsWith('watchdog:'))).toHaveLength(1);
       return;
     }
     const locked = join(store.dir, 'locked');
     mkdirSync(locked, { mode: 0o500 });
-    const run = await watchdog(['--', 'node', 'main.js'], locked, { cwd: join(FIXTURES, 'cjs-nested') });
+    const run = await watchdog(['--', 'node', 'main.js'], locked, { cwd: join(FIXTURES, 'cjs-nested'), ...holding });
     expect(run.exitCode).toBe(1);
     chmodSync(locked, 0o700);
   });
