@@ -49,7 +49,8 @@ export async function run(ctx) {
   const counted = stacks.reduce((s, x) => s + x.count, 0);
   const complete = stacks.length === summary.counters && counted === summary.total && stacks.every((s) => s.weeks.length === 52);
   const specs = [
-    { label: 'watchdog stacks', cmd: NODE, args: [ctx.dist.cli, 'stacks'], env, stdoutFile },
+    // The executable itself, as a user runs it: its launcher line included.
+    { label: 'watchdog stacks', cmd: ctx.dist.cli, args: ['stacks'], env, stdoutFile },
     { label: 'node -e 0', cmd: NODE, args: ['-e', '0'], env, stdoutFile },
   ];
   const [a, b] = interleave(specs, { runs: ctx.runs, warmup: ctx.warmup, progress: ctx.progress('inspect') });
