@@ -50,7 +50,7 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, read
 import { join, resolve } from 'node:path';
 import { reason } from '../counter/errors.js';
 import type { ProgramId } from '../counter/types.js';
-import { alive } from './spool.js';
+import { alive, claim } from './spool.js';
 
 /** One counter the store did not take, with the ISO week (`2026-W48`, UTC) of its crash. */
 export interface HeldCounter {
@@ -361,12 +361,8 @@ function drainDir(dir: string, count: (counter: HeldCounter) => void, result: Dr
       removeForeign(dir, name);
       continue;
     }
-    const claimed = join(dir, `claimed.${process.pid}.${name}`);
-    try {
-      renameSync(join(dir, name), claimed);
-    } catch {
-      continue; // Another watchdog took it.
-    }
+    const claimed = claim(dir, name);
+    if (claimed === null) continue;
     const counters = readHeld(claimed);
     let done = 0;
     if (counters !== null) {

@@ -75,6 +75,20 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Claims `name` in `dir` for this process by renaming it to `claimed.<our pid>.<name>`: the path
+ * of the claimed file, or null when another watchdog took it first.
+ */
+export function claim(dir: string, name: string): string | null {
+  const claimed = join(dir, `claimed.${process.pid}.${name}`);
+  try {
+    renameSync(join(dir, name), claimed);
+    return claimed;
+  } catch {
+    return null;
+  }
+}
+
 /** True when a report or a record is waiting in `dir`: one readdir. Never throws. */
 export function spoolWaiting(dir: string): boolean {
   try {
@@ -126,12 +140,8 @@ export function claimSpool(dir: string, pid: number): SpooledFile[] {
       if (LEFTOVER_NAME.test(name) && !CLAIMED_JOB.test(name)) removeIfStale(join(dir, name));
       continue;
     }
-    const claimed = join(dir, `claimed.${process.pid}.${name}`);
-    try {
-      renameSync(join(dir, name), claimed);
-    } catch {
-      continue; // Another watchdog took it.
-    }
+    const claimed = claim(dir, name);
+    if (claimed === null) continue;
     if (job !== null) {
       files.push({ kind: 'job', pid: Number(job[1]), text: readKept(claimed, MAX_JOB_BYTES), claimed });
       continue;

@@ -24,19 +24,15 @@ export function prng(seed: number): { next: () => number; int: (n: number) => nu
   return { next, int: (n) => Math.floor(next() * n) };
 }
 
+/** Bundles the TypeScript module `entry` (absolute) into a CommonJS file that plain `node` can require. */
+export async function bundleForNode(entry: string, outfile: string): Promise<string> {
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error', define: { __WATCHDOG_VERSION__: '"test"' } });
+  return outfile;
+}
+
 /** Bundles src/counter/store.ts (openStore) into a CommonJS file that plain `node` can require. */
 export async function bundleStore(outDir: string): Promise<string> {
-  const outfile = join(outDir, 'store.cjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('../../src/counter/store.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile,
-    logLevel: 'error',
-  });
-  return outfile;
+  return bundleForNode(fileURLToPath(new URL('../../src/counter/store.ts', import.meta.url)), join(outDir, 'store.cjs'));
 }
 
 /** Every file under `dir`, recursively, relative paths. */

@@ -5,7 +5,7 @@
  * to us, and that nothing private is written.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { build } from 'esbuild';
+import { bundleForNode } from '../counter/helpers.js';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -327,16 +327,7 @@ describe('drainHeld', () => {
     const FILES = 300;
     for (let i = 0; i < FILES; i++) hold(store, [counter(`crash/c${i % 7}`)]);
     const bundle = join(base, `crash-${n}.cjs`);
-    await build({
-      entryPoints: [fileURLToPath(new URL('../../src/crash/index.ts', import.meta.url))],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: bundle,
-      logLevel: 'error',
-      define: { __WATCHDOG_VERSION__: '"test"' },
-    });
+    await bundleForNode(fileURLToPath(new URL('../../src/crash/index.ts', import.meta.url)), bundle);
     const startAt = Date.now() + 1500;
     const script = `const at = ${startAt}; while (Date.now() < at) {} process.stdout.write(String(require(${JSON.stringify(bundle)}).drainHeld(${JSON.stringify(store)})));`;
     const counts = await Promise.all(
