@@ -12,7 +12,7 @@
  * written (src/crash/holding.ts), to be counted now, which costs one stat per holding root.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { heldWaiting } from '../crash/holding.js';
 import { spoolDir, spoolWaiting } from '../crash/spool.js';
@@ -57,11 +57,14 @@ export interface ChildOutcome {
 /** Signals with which a death counts as a crash even when the channel stayed empty. */
 export const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT', 'SIGTRAP', 'SIGSYS']);
 
+const NOTHING_IGNORED: ReadonlySet<string> = new Set();
+
 /** The private spool (src/crash/spool.ts), mode 0700; null when the store cannot hold one. */
 function prepareReportDir(storeDir: string): string | null {
   const dir = spoolDir(storeDir);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Checked first: it exists on all but the first run, and the check costs a third of the mkdir.
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
     return dir;
   } catch {
     return null;
@@ -71,9 +74,10 @@ function prepareReportDir(storeDir: string): string | null {
 export function supervise(request: RunRequest): void {
   const reportDir = prepareReportDir(request.storeDir);
   const env = childEnv(process.env, { preload: join(request.distDir, 'preload.cjs'), reportDir, pythonAdapter: join(request.distDir, 'python') });
+  // Usually nothing is ignored: then this is one environment lookup and nothing else is run.
   const ignoredSignals = callerIgnoredSignals(process.env);
-  const ignoredHere = ignoreInWatchdog(ignoredSignals);
-  const started = spawnIgnoring(request.command, request.args, ignoredSignals, env);
+  const ignoredHere = ignoredSignals.length === 0 ? NOTHING_IGNORED : ignoreInWatchdog(ignoredSignals);
+  const started = ignoredSignals.length === 0 ? { file: request.command, args: request.args } : spawnIgnoring(request.command, request.args, ignoredSignals, env);
   let child: ChildProcess;
   try {
     child = spawn(started.file, started.args, {
@@ -106,7 +110,9 @@ export function supervise(request: RunRequest): void {
   });
 
   function finish(exitCode: number | null, signal: NodeJS.Signals | null): void {
-    stopForwarding();
+    // Forwarding stays on: its listeners do nothing once the child is gone, so a signal that
+    // arrives while a crash is recorded neither kills the watchdog nor changes the status it
+    // leaves with (dieBySignal removes the one it needs).
     const channel = reader ? reader.finish() : { bytes: Buffer.alloc(0), totalBytes: 0 };
     const abnormal = signal !== null || exitCode !== 0;
     const stderrTail = stderr && abnormal ? stderr.tail() : null;
