@@ -28,7 +28,7 @@ import { basename, dirname, join } from 'node:path';
 export const VERIFY_FLAG = '--verify-snapshot-checksum';
 
 /** The cache directory, or null where there is no home to put it in (or on Windows). */
-function cacheDir(env: NodeJS.ProcessEnv): string | null {
+export function cacheDir(env: NodeJS.ProcessEnv): string | null {
   if (process.platform === 'win32') return null;
   const xdg = env.XDG_CACHE_HOME;
   if (xdg && xdg.startsWith('/')) return join(xdg, 'watchdog');

@@ -130,6 +130,18 @@ export function heldWaiting(storeDir: string, env: NodeJS.ProcessEnv = process.e
   return false;
 }
 
+/** Where crashes are held for the store now, and how many: for `watchdog env`. Never throws. */
+export function heldFor(storeDir: string, env: NodeJS.ProcessEnv = process.env): { dir: string; crashes: number }[] {
+  const key = storeKey(storeDir);
+  const found: { dir: string; crashes: number }[] = [];
+  for (const root of holdingRoots(env)) {
+    const dir = join(root.path, key);
+    const crashes = heldCount(dir);
+    if (crashes > 0) found.push({ dir, crashes });
+  }
+  return found;
+}
+
 /** Why a directory is not private to us, or null when it is: a real directory, ours, mode 0700 or less. */
 function notPrivate(path: string): string | null {
   let st;

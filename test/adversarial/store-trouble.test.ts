@@ -120,11 +120,17 @@ describe('a store that cannot be written', () => {
     const store = join(base, 'data', 'watchdog');
     expect(expectKeptAside(await crashUnder(store), 0)).toMatch(/not a directory/);
     expect(expectKeptAside(await crashUnder(store), 1)).toMatch(/not a directory/);
+    // `watchdog env` tells where they wait (it counts nothing itself).
+    const shown = await finished(startWatchdog(['env'], store));
+    expect(shown.stdout).toMatch(new RegExp(`^held: +2 crashes waiting for the store in ${join(runtime, 'watchdog')}/[0-9a-f]{16}$`, 'm'));
+    const asJson = JSON.parse((await finished(startWatchdog(['env', '--json'], store))).stdout) as { held: { crashes: number }[] };
+    expect(asJson.held.map((h) => h.crashes)).toEqual([2]);
     rmSync(join(base, 'data'));
     // A run that does not crash records them: exit status and output are its own.
     const clean = await finished(startWatchdog(['--', 'node', '-e', 'process.stdout.write("ok")'], store, { cwd: CWD }));
     expect(clean).toEqual({ code: 0, signal: null, stdout: 'ok', stderr: '' });
     expect(held()).toEqual([]);
+    expect((await finished(startWatchdog(['env'], store))).stdout).not.toMatch(/^held:/m);
     expect(await countOf(store)).toBe(2);
     expectSilent(await crashUnder(store));
     expect(await countOf(store)).toBe(3);

@@ -1,4 +1,5 @@
 /** The inspection commands as a person or a script uses them. */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMIT } from '../../src/cli/counter-listing.js';
@@ -73,6 +74,21 @@ describe('the other commands', () => {
     expect(env.store).toBe(store.dir);
     expect(env.source).toBe('WATCHDOG_DIR');
     expect(env.files.length).toBeGreaterThanOrEqual(2);
+    expect(env).toMatchObject({ problem: null, held: [] });
+  });
+
+  it('env on a store it cannot read: everything else it knows, the problem in one field, exit 0', async () => {
+    const base = tempStore();
+    writeFileSync(join(base.dir, 'data'), 'a regular file');
+    const below = join(base.dir, 'data', 'watchdog');
+    const run = await watchdog(['env', '--json'], below, { env: { XDG_CACHE_HOME: '/nonexistent-cache' } });
+    expect(run.exitCode).toBe(0);
+    const env = JSON.parse(String(run.stdout)) as Record<string, unknown>;
+    expect(env).toMatchObject({ store: below, files: [], held: [], codeCache: '/nonexistent-cache/watchdog' });
+    expect(env.problem).toMatch(/not a directory$/);
+    const text = await watchdog(['env'], below);
+    expect(String(text.stdout)).toMatch(/^files: +none read: cannot read directory .*: not a directory$/m);
+    base.remove();
   });
 
   it('dump shows records as they are on disk', async () => {
