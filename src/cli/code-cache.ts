@@ -51,7 +51,9 @@ function compile(file: string, source: string, cacheFile: string, prefix: string
     // None yet.
   }
   // Node's own CommonJS wrapper, on the first line, so that line numbers stay the file's.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: file, cachedData });
+  // Named without its directory: V8 writes the name into the cache, and the install path may hold
+  // the user's name (no absolute path is stored anywhere). Stack traces say `watchdog/<bundle>`.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: `watchdog/${basename(file)}`, cachedData });
   const fresh = cachedData === undefined || script.cachedDataRejected === true;
   return {
     run: script.runInThisContext() as Compiled['run'],
