@@ -36,13 +36,13 @@ export function cacheDir(env: NodeJS.ProcessEnv): string | null {
   return home && home.startsWith('/') ? join(home, '.cache', 'watchdog') : null;
 }
 
-interface Compiled {
-  run: (exports: unknown, require: NodeRequire, module: { exports: unknown }, filename: string, dirname: string) => void;
-  /** Writes the cache at exit when it was missing or rejected. */
-  keep: () => void;
-}
+type Wrapper = (exports: unknown, require: NodeRequire, module: { exports: unknown }, filename: string, dirname: string) => void;
 
-function compile(file: string, source: string, cacheFile: string, prefix: string): Compiled {
+/**
+ * Compiles the bundle with the cache in `cacheFile`. When that was missing or rejected, the cache
+ * is written at exit, by when it holds every function the command compiled.
+ */
+function compile(file: string, source: string, cacheFile: string, prefix: string): Wrapper {
   const vm = require('node:vm') as typeof import('node:vm');
   let cachedData: Buffer | undefined;
   try {
@@ -54,13 +54,8 @@ function compile(file: string, source: string, cacheFile: string, prefix: string
   // Named without its directory: V8 writes the name into the cache, and the install path may hold
   // the user's name (no absolute path is stored anywhere). Stack traces say `watchdog/<bundle>`.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: `watchdog/${basename(file)}`, cachedData });
-  const fresh = cachedData === undefined || script.cachedDataRejected === true;
-  return {
-    run: script.runInThisContext() as Compiled['run'],
-    keep: () => {
-      if (fresh) process.once('exit', () => writeCache(script, cacheFile, prefix));
-    },
-  };
+  if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(script, cacheFile, prefix));
+  return script.runInThisContext() as Wrapper;
 }
 
 function writeCache(script: import('node:vm').Script, cacheFile: string, prefix: string): void {
@@ -82,7 +77,7 @@ function writeCache(script: import('node:vm').Script, cacheFile: string, prefix:
 export function requireBundle<T>(file: string, env: NodeJS.ProcessEnv = process.env): T {
   const dir = cacheDir(env);
   if (dir === null || env.WATCHDOG_CODE_CACHE === '0' || !process.execArgv.includes(VERIFY_FLAG)) return require(file) as T;
-  let compiled: Compiled;
+  let wrapper: Wrapper;
   try {
     const fd = openSync(file, 'r');
     let source: string;
@@ -95,13 +90,12 @@ export function requireBundle<T>(file: string, env: NodeJS.ProcessEnv = process.
       closeSync(fd);
     }
     const prefix = `${basename(file)}-`;
-    compiled = compile(file, source, join(dir, `${prefix}${process.version}-${process.arch}-${identity}.v8`), prefix);
+    wrapper = compile(file, source, join(dir, `${prefix}${process.version}-${process.arch}-${identity}.v8`), prefix);
   } catch {
     return require(file) as T;
   }
   const module = { exports: {} as unknown };
   // Our bundles require only Node's modules and absolute paths: our own require serves them.
-  compiled.run.call(module.exports, module.exports, require, module, file, dirname(file));
-  compiled.keep();
+  wrapper.call(module.exports, module.exports, require, module, file, dirname(file));
   return module.exports as T;
 }
