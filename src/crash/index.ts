@@ -7,7 +7,7 @@
  * channel text ─parse─▶ crashes ─select─▶ counted crashes ─symbolize, normalize─▶ counter names ─▶ store
  * spool files ─claim─▶ parse ─────────────────────────────▶ (the same)
  *
- * Program identity: a crash of the run (channel, stderr, signal, and Node reports, as before) is
+ * Program identity: a crash of the run (channel, stderr, signal, and the run's own Node reports) is
  * counted under `--program`, else the package.json of its entry, else the command. A spooled
  * record is counted under its own identity only: the package.json of its entry, else `node`. The
  * spool is shared by every run on the store and outlives them (a detached descendant may crash
@@ -133,9 +133,10 @@ function outcomeCounters(outcome: ChildOutcome, options: RecordOptions, deferred
   if (crashes.length === 0 && outcome.stderrTail !== null) {
     crashes.push(...parseCrashOutput(outcome.stderrTail.toString('utf8')).filter((c) => c.type !== 'unparsed').slice(-1));
   }
-  const spooled = outcome.reportDir !== null ? claimSpool(outcome.reportDir, outcome.pid) : [];
-  // Node reports name the run's processes (and its descendants'), as before the spool had records.
-  for (const file of spooled) if (file.kind === 'report' && file.text !== null) crashes.push(parseNodeReport(file.text));
+  const spooled = outcome.reportDir !== null ? claimSpool(outcome.reportDir, { childPid: outcome.pid, runPid: process.pid }) : [];
+  // The run's own Node reports (its child's, its descendants') are crashes of the run; orphans
+  // are counted under their own identity, like records (spooledCounters).
+  for (const file of spooled) if (file.kind === 'report' && file.ours === true && file.text !== null) crashes.push(parseNodeReport(file.text));
   if (crashes.length === 0 && outcome.signal !== null && CRASH_SIGNALS.has(outcome.signal)) {
     crashes.push({ type: 'counter', name: `crash/signal:${outcome.signal}`, runtime: 'unknown', entry: null });
   }
@@ -158,11 +159,16 @@ function outcomeCounters(outcome: ChildOutcome, options: RecordOptions, deferred
   return [...counted, ...spooledCounters(spooled, symbolizer)];
 }
 
-/** The counters of spooled records and jobs (reports are the caller's), each with its file. */
+/**
+ * The counters of spooled records, jobs and orphan reports (the run's own reports are its
+ * crashes: the caller's), each with its file.
+ */
 function spooledCounters(files: readonly SpooledFile[], symbolizer: ReturnType<typeof createSymbolizer>): { counted: Counted; file: SpooledFile }[] {
   const counted: { counted: Counted; file: SpooledFile }[] = [];
   for (const file of files) {
-    if (file.kind === 'record') {
+    if (file.kind === 'report') {
+      if (file.ours !== true && file.text !== null) counted.push({ counted: counterFor(parseNodeReport(file.text), SPOOL_SOURCE, symbolizer), file });
+    } else if (file.kind === 'record') {
       const crash = spooledRecordCrash(file.text);
       if (crash !== null) counted.push({ counted: counterFor(crash, SPOOL_SOURCE, symbolizer), file });
     } else if (file.kind === 'job') {
@@ -265,13 +271,9 @@ export function recordOutcome(outcome: ChildOutcome, options: RecordOptions): vo
  * were kept aside).
  */
 export function collectSpool(storeDir: string): number {
-  const files = claimSpool(spoolDir(storeDir), 0);
+  const files = claimSpool(spoolDir(storeDir), null);
   if (files.length === 0) return drainHeld(storeDir);
-  const symbolizer = createSymbolizer();
-  const counted: { counted: Counted; file?: SpooledFile }[] = spooledCounters(files, symbolizer);
-  for (const file of files) {
-    if (file.kind === 'report' && file.text !== null) counted.push({ counted: counterFor(parseNodeReport(file.text), SPOOL_SOURCE, symbolizer) });
-  }
+  const counted = spooledCounters(files, createSymbolizer());
   const refused = countAndRelease(storeDir, counted);
   if (refused !== null) throw new Error(refusedLine(refused));
   return counted.length + drainHeld(storeDir);

@@ -23,6 +23,12 @@
  *   text is ever kept on disk.
  * - Descendants' files are collected too, and files left by processes that crashed after their
  *   watchdog had exited (a detached grandchild) wait here for the next run or listing.
+ * - A report belongs to the run whose child wrote it, or whose descendant did: the run's pid is in
+ *   the report's environment (`WATCHDOG_RUN`, child-env.ts). Every run on the store shares this
+ *   directory, so a run takes only its own reports and orphans (their run is gone, or unknown),
+ *   and leaves another live run's report for that run to count under its program; a listing takes
+ *   orphans only. A report that does not parse while its writer lives is still being written, and
+ *   is left for later.
  * - `partial.*` files (a record being written) are never read; ones older than STALE_MS were left
  *   by a writer that died mid-write and are deleted, as are `claimed.*` files of a collector that
  *   died mid-claim. Other names are not the watchdog's and are left alone.
@@ -50,8 +56,19 @@ const LEFTOVER_NAME = /^(?:partial|claimed)\./;
 /** A job is small: frames and an identity. */
 const MAX_JOB_BYTES = 256 * 1024;
 
+/** The variable that names a run in its processes' environment: the watchdog's pid. */
+export const RUN_VAR = 'WATCHDOG_RUN';
+
+/** The run collecting: its child's pid and its own; null for a listing or a collector. */
+export interface Collector {
+  childPid: number;
+  runPid: number;
+}
+
 export interface SpooledFile {
   kind: 'report' | 'record' | 'job';
+  /** For a report: it is the collecting run's own (its child's or a descendant's), not an orphan. */
+  ours?: boolean;
   /** The process that wrote it, from its name. */
   pid: number;
   /** The file's text; null when it was too large or unreadable (it is deleted all the same). */
@@ -111,10 +128,11 @@ export function jobsInFlight(dir: string): boolean {
 }
 
 /**
- * Takes every report and record waiting in `dir`, reports first, the child's (`pid`) before
+ * Takes every record and job waiting in `dir`, and the reports that are the collecting run's or
+ * nobody's (see the invariants); reports first, the run's own before orphans, the child's before
  * other processes'. Never throws.
  */
-export function claimSpool(dir: string, pid: number): SpooledFile[] {
+export function claimSpool(dir: string, collector: Collector | null): SpooledFile[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -140,17 +158,48 @@ export function claimSpool(dir: string, pid: number): SpooledFile[] {
       if (LEFTOVER_NAME.test(name) && !CLAIMED_JOB.test(name)) removeIfStale(join(dir, name));
       continue;
     }
+    // A report is read before it is claimed: only its content says whose it is.
+    const reportText = report !== null ? readKept(join(dir, name), MAX_REPORT_BYTES) : null;
+    const owner = report !== null ? reportOwner(reportText, Number(report[1]), collector) : null;
+    if (owner === 'other') continue;
     const claimed = claim(dir, name);
     if (claimed === null) continue;
     if (job !== null) {
       files.push({ kind: 'job', pid: Number(job[1]), text: readKept(claimed, MAX_JOB_BYTES), claimed });
-      continue;
+    } else if (report !== null) {
+      rmSync(claimed, { force: true });
+      files.push({ kind: 'report', ours: owner === 'ours', pid: Number(report[1]), text: reportText });
+    } else {
+      files.push({ kind: 'record', pid: Number(record![1]), text: readBounded(claimed, MAX_RECORD_BYTES) });
     }
-    const kind = report !== null ? 'report' : 'record';
-    files.push({ kind, pid: Number((report ?? record)![1]), text: readBounded(claimed, kind === 'report' ? MAX_REPORT_BYTES : MAX_RECORD_BYTES) });
   }
-  const rank = (f: SpooledFile): number => (f.kind === 'report' ? 0 : 2) + (f.pid === pid ? 0 : 1);
+  const childPid = collector?.childPid ?? 0;
+  const rank = (f: SpooledFile): number => (f.kind === 'report' ? (f.ours ? 0 : 2) : 4) + (f.pid === childPid ? 0 : 1);
   return files.sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * Whose report `text` (written by `writer`) is: the collecting run's, an orphan's (its run has
+ * ended, or it names none), or another live run's, to be left alone. A report still being
+ * written (its writer alive, its JSON not yet whole) is left alone too. An unreadable or
+ * oversized file (null) is an orphan: it is taken and deleted.
+ */
+function reportOwner(text: string | null, writer: number, collector: Collector | null): 'ours' | 'orphan' | 'other' {
+  if (text === null) return 'orphan';
+  let header: unknown;
+  let run: unknown;
+  try {
+    const doc = JSON.parse(text) as { header?: unknown; environmentVariables?: unknown };
+    header = doc?.header;
+    const env = doc?.environmentVariables;
+    run = typeof env === 'object' && env !== null && Object.hasOwn(env, RUN_VAR) ? (env as Record<string, unknown>)[RUN_VAR] : undefined;
+  } catch {
+    return alive(writer) ? 'other' : 'orphan';
+  }
+  const processId = typeof header === 'object' && header !== null && Object.hasOwn(header, 'processId') ? (header as Record<string, unknown>).processId : undefined;
+  const runPid = typeof run === 'string' && /^[1-9]\d{0,9}$/.test(run) ? Number(run) : null;
+  if (collector !== null && (runPid === collector.runPid || (processId === collector.childPid && collector.childPid > 0))) return 'ours';
+  return runPid !== null && alive(runPid) ? 'other' : 'orphan';
 }
 
 /** The text of a regular file (never a link's target) of at most `max` bytes; deleted in every case. */

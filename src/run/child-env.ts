@@ -4,6 +4,9 @@
  * - WATCHDOG_CALLER_SIGIGN, the launcher's note to this watchdog (ignored-signals.ts), is removed.
  * - WATCHDOG_CRASH_FD announces the channel; an inherited WATCHDOG_CRASH_ID (an outer watchdog's
  *   channel identity) is removed, because the channel it names is not this child's fd 3.
+ * - WATCHDOG_RUN names this run (the watchdog's pid): a Node fatal-error report holds its
+ *   writer's environment, so the run that collects a report can tell its own from another run's
+ *   on the same store (src/crash/spool.ts). An outer watchdog's value is replaced.
  * - WATCHDOG_CRASH_SPOOL names the spool (the private report directory), where a Node descendant
  *   that has no channel writes its record (src/child/spool.ts); only when that directory exists.
  *   An inherited one (an outer watchdog's) is removed otherwise: this run's crashes are its own.
@@ -14,6 +17,7 @@
  */
 import { delimiter } from 'node:path';
 import { SPOOL_VAR } from '../child/spool.js';
+import { RUN_VAR } from '../crash/spool.js';
 import { CHANNEL_FD } from './channel.js';
 import { CALLER_SIGIGN_VAR } from './ignored-signals.js';
 
@@ -29,10 +33,12 @@ export interface ChildEnvOptions {
   reportDir: string | null;
   /** Directory holding the Python adapter (sitecustomize.py). */
   pythonAdapter: string;
+  /** The watchdog's pid, which names the run. */
+  runPid: number;
 }
 
 export function childEnv(base: NodeJS.ProcessEnv, options: ChildEnvOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, WATCHDOG_CRASH_FD: String(CHANNEL_FD) };
+  const env: NodeJS.ProcessEnv = { ...base, WATCHDOG_CRASH_FD: String(CHANNEL_FD), [RUN_VAR]: String(options.runPid) };
   delete env.WATCHDOG_CRASH_ID;
   delete env[CALLER_SIGIGN_VAR];
   delete env[SPOOL_VAR];

@@ -73,7 +73,7 @@ function prepareReportDir(storeDir: string): string | null {
 
 export function supervise(request: RunRequest): void {
   const reportDir = prepareReportDir(request.storeDir);
-  const env = childEnv(process.env, { preload: join(request.distDir, 'preload.cjs'), reportDir, pythonAdapter: join(request.distDir, 'python') });
+  const env = childEnv(process.env, { preload: join(request.distDir, 'preload.cjs'), reportDir, pythonAdapter: join(request.distDir, 'python'), runPid: process.pid });
   // Usually nothing is ignored: then this is one environment lookup and nothing else is run.
   const ignoredSignals = callerIgnoredSignals(process.env);
   const ignoredHere = ignoredSignals.length === 0 ? NOTHING_IGNORED : ignoreInWatchdog(ignoredSignals);

@@ -3,6 +3,7 @@
  * claimed, what is left alone, what is deleted, and what each file counts as.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,9 +46,20 @@ function program(name: string): { dir: string; record: (pid: number, extra?: obj
   return { dir, record };
 }
 
-const OOM_REPORT = JSON.stringify({
-  header: { event: 'Allocation failed - JavaScript heap out of memory', trigger: 'FatalError', nodejsVersion: 'v20.20.2', processId: 77, commandLine: ['node', '/nowhere/app.js'] },
-});
+/** A Node fatal-error report of a heap exhaustion, written by `pid` under the run `run` (a pid). */
+function oomReport(pid: number, run?: number): string {
+  return JSON.stringify({
+    header: { event: 'Allocation failed - JavaScript heap out of memory', trigger: 'FatalError', nodejsVersion: 'v20.20.2', processId: pid, commandLine: ['node', '/nowhere/app.js'] },
+    environmentVariables: { HOME: '/home/someone', ...(run === undefined ? {} : { WATCHDOG_RUN: String(run) }) },
+  });
+}
+const OOM_REPORT = oomReport(77);
+
+/** A pid that names no process: one of a child that has exited. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '0']);
+  return r.pid!;
+}
 
 describe('spoolWaiting', () => {
   it('is true only for a report or a record', () => {
@@ -73,13 +85,13 @@ describe('claimSpool', () => {
     writeFileSync(join(dir, 'record.11.a1.json'), p.record(11));
     writeFileSync(join(dir, 'record.42.b2.json'), p.record(42));
     writeFileSync(join(dir, 'report.20260101.101010.77.0.001.json'), OOM_REPORT);
-    writeFileSync(join(dir, 'report.20260101.101011.42.0.002.json'), OOM_REPORT);
-    const files = claimSpool(dir, 42);
-    expect(files.map((f) => [f.kind, f.pid])).toEqual([
-      ['report', 42],
-      ['report', 77],
-      ['record', 42],
-      ['record', 11],
+    writeFileSync(join(dir, 'report.20260101.101011.42.0.002.json'), oomReport(42));
+    const files = claimSpool(dir, { childPid: 42, runPid: process.pid });
+    expect(files.map((f) => [f.kind, f.pid, f.ours])).toEqual([
+      ['report', 42, true],
+      ['report', 77, false],
+      ['record', 42, undefined],
+      ['record', 11, undefined],
     ]);
     expect(files[2]!.text).toBe(p.record(42));
     expect(readdirSync(dir)).toEqual([]);
@@ -88,7 +100,7 @@ describe('claimSpool', () => {
   it('leaves names that are not its own, and partial files still being written', () => {
     const dir = freshSpool();
     for (const name of ['notes.txt', 'record.x.json', 'record.1.a.json.tmp', 'partial.9.abc']) writeFileSync(join(dir, name), 'kept');
-    expect(claimSpool(dir, 1)).toEqual([]);
+    expect(claimSpool(dir, null)).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['notes.txt', 'partial.9.abc', 'record.1.a.json.tmp', 'record.x.json']);
   });
 
@@ -99,7 +111,7 @@ describe('claimSpool', () => {
       writeFileSync(join(dir, name), '/home/someone/secret/path.js');
       utimesSync(join(dir, name), old, old);
     }
-    expect(claimSpool(dir, 1)).toEqual([]);
+    expect(claimSpool(dir, null)).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -109,7 +121,7 @@ describe('claimSpool', () => {
     const outside = join(root, `outside-${++n}.json`);
     writeFileSync(outside, 'outside the spool');
     symlinkSync(outside, join(dir, 'record.6.link.json'));
-    const files = claimSpool(dir, 1);
+    const files = claimSpool(dir, null);
     expect(files.map((f) => [f.pid, f.text])).toEqual([
       [5, null],
       [6, null],
@@ -121,10 +133,52 @@ describe('claimSpool', () => {
   it('a file another collector claimed first is not taken twice', () => {
     const dir = freshSpool();
     writeFileSync(join(dir, 'record.5.a.json'), 'x');
-    const first = claimSpool(dir, 1);
-    const second = claimSpool(dir, 1);
+    const first = claimSpool(dir, null);
+    const second = claimSpool(dir, null);
     expect(first).toHaveLength(1);
     expect(second).toEqual([]);
+  });
+});
+
+describe('claimSpool and reports: each run counts its own', () => {
+  // This test process stands for another watchdog's run on the same store: alive, not the collector.
+  const livePid = process.pid;
+
+  it("leaves a live run's report to it, and takes the run's own by its name or its child's pid", () => {
+    const dir = freshSpool();
+    writeFileSync(join(dir, 'report.20260101.101010.77.0.001.json'), oomReport(77, livePid));
+    writeFileSync(join(dir, 'report.20260101.101010.78.0.001.json'), oomReport(78, 999_999_001));
+    writeFileSync(join(dir, 'report.20260101.101010.79.0.001.json'), oomReport(79));
+    // A run whose own watchdog pid is 999_999_001, and whose child was 79: both are its.
+    const files = claimSpool(dir, { childPid: 79, runPid: 999_999_001 });
+    expect(files.map((f) => [f.pid, f.ours])).toEqual([
+      [79, true],
+      [78, true],
+    ]);
+    expect(readdirSync(dir)).toEqual(['report.20260101.101010.77.0.001.json']);
+    // A listing leaves it too, while that run lives.
+    expect(claimSpool(dir, null)).toEqual([]);
+  });
+
+  it('takes an orphan: a report whose run has ended, or that names none, is counted under its own identity', () => {
+    const dir = freshSpool();
+    writeFileSync(join(dir, 'report.20260101.101010.80.0.001.json'), oomReport(80, deadPid()));
+    writeFileSync(join(dir, 'report.20260101.101010.81.0.001.json'), oomReport(81));
+    expect(claimSpool(dir, { childPid: 5, runPid: 999_999_002 }).map((f) => [f.pid, f.ours])).toEqual([
+      [80, false],
+      [81, false],
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('leaves a report that does not parse while its writer lives (being written), takes it once the writer is gone', () => {
+    const dir = freshSpool();
+    const half = oomReport(82, livePid).slice(0, 60);
+    writeFileSync(join(dir, `report.20260101.101010.${livePid}.0.001.json`), half);
+    writeFileSync(join(dir, `report.20260101.101010.${deadPid()}.0.002.json`), half);
+    const taken = claimSpool(dir, null);
+    expect(taken.map((f) => [f.kind, f.text])).toEqual([['report', half]]);
+    expect(readdirSync(dir)).toEqual([`report.20260101.101010.${livePid}.0.001.json`]);
   });
 });
 

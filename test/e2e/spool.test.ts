@@ -3,7 +3,7 @@
  * to end through the built CLI: they reach the store through the spool, under their own program,
  * also when they crash after the watchdog has exited; the spool is emptied and keeps no path.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,47 @@ describe('listing with the spool', () => {
       writeFileSync(join(spool, 'record.99.z.json'), line(99));
       expect((await recorded(store.dir, 'stacks'))[0]!.count).toBe(total + 1);
     } finally {
+      store.remove();
+    }
+  });
+});
+
+describe('two runs on one store', () => {
+  // The race CI found: a run that ended while another run's child had written its fatal-error
+  // report, but not yet exited, took that report and counted it under its own program; the other
+  // run then counted a bare signal. Each run must count only its own reports.
+  it("a run and a listing leave another live run's Node report to that run", async () => {
+    const store = tempStore();
+    const go = join(apps, `go-${process.pid}-${Date.now()}`);
+    try {
+      // Run A's child writes a real Node report into the spool (Node puts it in the report
+      // directory), then waits, as a child that aborts after its report is written.
+      const script = `
+        const { existsSync } = require('node:fs');
+        const d = new Date(); const p = (n) => String(n).padStart(2, '0');
+        process.report.writeReport(\`report.\${d.getFullYear()}\${p(d.getMonth() + 1)}\${p(d.getDate())}.\${p(d.getHours())}\${p(d.getMinutes())}\${p(d.getSeconds())}.\${process.pid}.0.001.json\`);
+        const wait = setInterval(() => { if (existsSync(process.argv[1])) { clearInterval(wait); process.kill(process.pid, 'SIGKILL'); } }, 20);`;
+      const runA = watchdog(['--program', 'run-a@1.0.0', '--', 'node', '-e', script, go], store.dir);
+      const spool = join(store.dir, 'reports');
+      const until = Date.now() + 20_000;
+      while (!(existsSync(spool) && readdirSync(spool).some((n) => n.startsWith('report.')))) {
+        if (Date.now() > until) throw new Error('run A wrote no report');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const reports = readdirSync(spool).filter((n) => n.startsWith('report.'));
+      // Run B ends with a failure and finds the spool not empty; a listing collects too.
+      const runB = await watchdog(['--program', 'run-b@1.0.0', '--', 'node', '-e', 'process.exit(3)'], store.dir);
+      expect(runB.exitCode).toBe(3);
+      expect(await recorded(store.dir, 'stacks')).toEqual([]);
+      expect(readdirSync(spool).filter((n) => n.startsWith('report.'))).toEqual(reports);
+      writeFileSync(go, '');
+      const a = await runA;
+      expect(a.signal).toBe('SIGKILL');
+      const counters = await recorded(store.dir);
+      expect(counters.map((c) => [c.program, c.count])).toEqual([['run-a', 1]]);
+      expect(readdirSync(spool)).toEqual([]);
+    } finally {
+      rmSync(go, { force: true });
       store.remove();
     }
   });

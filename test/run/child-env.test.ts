@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { childEnv } from '../../src/run/child-env.js';
 
-const options = { preload: '/opt/wd/dist/preload.cjs', pythonAdapter: '/opt/wd/dist/python' };
+const options = { preload: '/opt/wd/dist/preload.cjs', pythonAdapter: '/opt/wd/dist/python', runPid: 4242 };
 
 describe('childEnv and the spool', () => {
   it('names the spool when the report directory exists', () => {
@@ -19,6 +19,11 @@ describe('childEnv and the spool', () => {
     expect('WATCHDOG_CRASH_SPOOL' in none).toBe(false);
     expect('WATCHDOG_CRASH_ID' in none).toBe(false);
     expect(none.NODE_OPTIONS).not.toContain('--report-directory');
+  });
+
+  it('names the run, replacing an outer watchdog\'s: a report is paired with its run by it', () => {
+    expect(childEnv({ WATCHDOG_RUN: '17' }, { ...options, reportDir: '/r' }).WATCHDOG_RUN).toBe('4242');
+    expect(childEnv({}, { ...options, reportDir: null }).WATCHDOG_RUN).toBe('4242');
   });
 
   it("removes the launcher's note of ignored signals: it was about this watchdog's caller", () => {
