@@ -41,8 +41,8 @@ function main(argv: string[]): void {
       process.exit(2);
       return;
     case 'run': {
-      // Required here, not imported: it loads node:child_process (about 10 ms in a fresh process),
-      // which the inspection commands above never need.
+      // Required here, not imported: the run path's modules, which the inspection commands above
+      // never need.
       const { supervise } = require('../run/supervise.js') as typeof import('../run/supervise.js');
       supervise({ ...parsed.run, storeDir: storeDir(), distDir: dirname(__filename) });
     }

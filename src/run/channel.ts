@@ -1,5 +1,7 @@
 /**
  * The crash channel, watchdog side: an extra socket on the child's fd 3, read with a bound.
+ * The bytes come from a ChannelSource: libuv's pipe handle itself (launch-libuv.ts) or, when
+ * the child was started through node:child_process, its socket (socketSource).
  *
  * Invariants:
  * - The channel is always drained, even past the bound, so a child writing its crash output
@@ -21,15 +23,42 @@ export interface ChannelOutput {
   totalBytes: number;
 }
 
+/** The parent's end of the socket pair, as the reader needs it. */
+export interface ChannelSource {
+  /** Starts reading: `onChunk` gets every chunk as it arrives. Errors end the reading silently. */
+  start(onChunk: (chunk: Buffer) => void): void;
+  /** The end's descriptor (non-blocking), for the last drain; null when unknown. */
+  fd(): number | null;
+  /** Stops reading and closes the end. */
+  close(): void;
+}
+
+/** A channel read through a node:child_process stdio socket. */
+export function socketSource(socket: Readable): ChannelSource {
+  return {
+    start(onChunk) {
+      socket.on('data', onChunk);
+      // A child that closes fd 3 early, or a reset socket, is not our trouble.
+      socket.on('error', () => {});
+    },
+    fd() {
+      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      return typeof fd === 'number' && fd >= 0 ? fd : null;
+    },
+    close() {
+      socket.removeAllListeners('data');
+      socket.destroy();
+    },
+  };
+}
+
 export class ChannelReader {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   private total = 0;
 
-  constructor(private readonly socket: Readable) {
-    socket.on('data', (chunk: Buffer) => this.take(chunk));
-    // A child that closes fd 3 early, or a reset socket, is not our trouble.
-    socket.on('error', () => {});
+  constructor(private readonly source: ChannelSource) {
+    source.start((chunk) => this.take(chunk));
   }
 
   private take(chunk: Buffer): void {
@@ -43,8 +72,8 @@ export class ChannelReader {
 
   /** Collects what is buffered now (non-blocking), stops reading and returns everything kept. */
   finish(): ChannelOutput {
-    const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    if (typeof fd === 'number' && fd >= 0) {
+    const fd = this.source.fd();
+    if (fd !== null) {
       const scratch = Buffer.allocUnsafe(64 * 1024);
       // The parent's end is non-blocking: EAGAIN means drained, 0 means every writer closed it.
       // A grandchild that keeps flooding the channel must not keep us here: bound the drain.
@@ -60,8 +89,7 @@ export class ChannelReader {
         this.take(Buffer.from(scratch.subarray(0, n)));
       }
     }
-    this.socket.removeAllListeners('data');
-    this.socket.destroy();
+    this.source.close();
     return { bytes: Buffer.concat(this.chunks, this.kept), totalBytes: this.total };
   }
 }

@@ -11,7 +11,7 @@
  *   cannot have come from the terminal to both of us.
  */
 import { readFileSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import type { LaunchedChild } from './launch.js';
 
 /**
  * Signals someone may send to stop or steer the command. SIGALRM is among them (`kill -ALRM`,
@@ -64,12 +64,12 @@ function terminalAlsoSignalledChild(signal: Forwarded, childPid: number): boolea
  * Starts forwarding, except `ignored` (what the caller made the command ignore, see
  * ignored-signals.ts); returns a function that stops it (removes every listener it added).
  */
-export function forwardSignals(child: ChildProcess, ignored: ReadonlySet<string> = new Set()): () => void {
+export function forwardSignals(child: Pick<LaunchedChild, 'pid' | 'exited' | 'kill'>, ignored: ReadonlySet<string> = new Set()): () => void {
   const listeners = new Map<Forwarded, () => void>();
   for (const signal of FORWARDED_SIGNALS) {
     if (ignored.has(signal)) continue;
     const listener = (): void => {
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exited) return;
       if (terminalAlsoSignalledChild(signal, child.pid)) return;
       try {
         child.kill(signal);

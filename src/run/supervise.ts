@@ -11,7 +11,6 @@
  * costs one readdir when the child exits; or a crash held aside while the store could not be
  * written (src/crash/holding.ts), to be counted now, which costs one stat per holding root.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { heldWaiting } from '../crash/holding.js';
@@ -20,6 +19,7 @@ import { ChannelReader, type ChannelOutput } from './channel.js';
 import { childEnv } from './child-env.js';
 import { dieBySignal } from './exit.js';
 import { callerIgnoredSignals, ignoreInWatchdog, spawnIgnoring } from './ignored-signals.js';
+import { launch, type LaunchedChild } from './launch.js';
 import { forwardSignals } from './signals.js';
 import { StderrTail } from './stderr-capture.js';
 import { warn } from './warn.js';
@@ -78,36 +78,36 @@ export function supervise(request: RunRequest): void {
   const ignoredSignals = callerIgnoredSignals(process.env);
   const ignoredHere = ignoredSignals.length === 0 ? NOTHING_IGNORED : ignoreInWatchdog(ignoredSignals);
   const started = ignoredSignals.length === 0 ? { file: request.command, args: request.args } : spawnIgnoring(request.command, request.args, ignoredSignals, env);
-  let child: ChildProcess;
+  let child: LaunchedChild;
   try {
-    child = spawn(started.file, started.args, {
-      stdio: ['inherit', 'inherit', request.captureStderr ? 'pipe' : 'inherit', 'pipe'],
+    child = launch({
+      file: started.file,
+      args: started.args,
       env,
+      captureStderr: request.captureStderr,
+      onExit: (exitCode, signal) => exited(exitCode, signal),
+      onError: (error) => {
+        stopForwarding();
+        reader?.finish();
+        failedToStart(request.command, error);
+      },
     });
   } catch (error) {
-    // Node throws, instead of emitting 'error', for an empty command and for most exec errors
-    // (ENOTDIR, ELOOP, ENAMETOOLONG, E2BIG, ...).
+    // The command could not be started (ENOENT, EACCES, ENOTDIR, E2BIG, an empty name, ...).
     failedToStart(request.command, error);
     return;
   }
   const stopForwarding = forwardSignals(child, ignoredHere);
   const stderr = request.captureStderr && child.stderr ? new StderrTail(child.stderr) : null;
-  const channelSocket = child.stdio[3];
-  const reader = channelSocket ? new ChannelReader(channelSocket as NodeJS.ReadableStream as never) : null;
+  const reader = child.channel ? new ChannelReader(child.channel) : null;
 
-  child.on('error', (error: NodeJS.ErrnoException) => {
-    stopForwarding();
-    reader?.finish();
-    failedToStart(request.command, error);
-  });
-
-  child.on('exit', (exitCode, signal) => {
+  function exited(exitCode: number | null, signal: NodeJS.Signals | null): void {
     const captured = child.stderr;
     if (stderr === null || captured === null) return finish(exitCode, signal);
     // Everything the child wrote is in the pipe by now: passed on before leaving, however slowly
     // the real stderr is read. Only a descendant still holding the pipe is waited for, with a limit.
     stderr.flushAvailable((ended) => (ended ? finish(exitCode, signal) : afterStderrEnds(captured, () => finish(exitCode, signal))));
-  });
+  }
 
   function finish(exitCode: number | null, signal: NodeJS.Signals | null): void {
     // Forwarding stays on: its listeners do nothing once the child is gone, so a signal that
@@ -116,7 +116,7 @@ export function supervise(request: RunRequest): void {
     const channel = reader ? reader.finish() : { bytes: Buffer.alloc(0), totalBytes: 0 };
     const abnormal = signal !== null || exitCode !== 0;
     const stderrTail = stderr && abnormal ? stderr.tail() : null;
-    const outcome: ChildOutcome = { command: request.command, args: request.args, pid: child.pid ?? 0, exitCode, signal, channel, stderrTail, reportDir };
+    const outcome: ChildOutcome = { command: request.command, args: request.args, pid: child.pid, exitCode, signal, channel, stderrTail, reportDir };
     const crashed =
       channel.totalBytes > 0 ||
       (signal !== null && CRASH_SIGNALS.has(signal)) ||

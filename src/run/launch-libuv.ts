@@ -1,0 +1,169 @@
+/**
+ * Starting the child with libuv's process and pipe handles, as `node:child_process` does inside,
+ * without loading it (launch.ts says why).
+ *
+ * The handles come from `process.binding()`, which Node keeps for exactly these modules
+ * (process_wrap, pipe_wrap, stream_wrap are on its allow list, none of them deprecated at run
+ * time). What is passed is what child_process passes for `stdio: ['inherit', 'inherit',
+ * 'inherit', 'pipe']` and an env object: `file`, `args` with the file first, `envPairs` as
+ * `KEY=value`, stdio entries `{ type: 'inherit', fd }` and `{ type: 'pipe', handle }`. Any
+ * surprise before the spawn (a binding missing or shaped otherwise, a NUL byte that
+ * child_process would reject, process.binding wrapped by --pending-deprecation, which would
+ * print a warning) returns null, and launch.ts takes the child_process way.
+ *
+ * The channel is read as child_process's socket would read it: readStart(), and each `onread`
+ * gets a fresh ArrayBuffer with the byte count in streamBaseState.
+ */
+import type { ChannelSource } from './channel.js';
+import type { LaunchedChild, LaunchRequest } from './launch.js';
+
+interface ProcessHandle {
+  onexit: (exitCode: number, signalCode: string) => void;
+  spawn(options: object): number;
+  close(): void;
+  pid?: number;
+}
+
+interface PipeHandle {
+  onread: (buffer: ArrayBuffer | undefined) => void;
+  readStart(): number;
+  readStop(): number;
+  close(): void;
+  readonly fd: number;
+}
+
+interface Handles {
+  Process: new () => ProcessHandle;
+  Pipe: new (type: number) => PipeHandle;
+  socketType: number;
+  state: Int32Array;
+  readBytes: number;
+  bufferOffset: number;
+}
+
+/** The bindings, or null when they are not what this module knows. */
+function handles(): Handles | null {
+  try {
+    // Not in @types/node: it is deprecated for everything but its allow list.
+    const binding = (process as unknown as { binding?: (name: string) => unknown }).binding;
+    // --pending-deprecation replaces process.binding with a wrapper that warns on stderr.
+    if (typeof binding !== 'function' || binding.name !== 'binding') return null;
+    const { Process } = binding('process_wrap') as { Process?: unknown };
+    const { Pipe, constants } = binding('pipe_wrap') as { Pipe?: unknown; constants?: { SOCKET?: unknown } };
+    const stream = binding('stream_wrap') as { streamBaseState?: unknown; kReadBytesOrError?: unknown; kArrayBufferOffset?: unknown };
+    if (typeof Process !== 'function' || typeof Pipe !== 'function' || typeof constants?.SOCKET !== 'number') return null;
+    if (!(stream.streamBaseState instanceof Int32Array) || typeof stream.kReadBytesOrError !== 'number' || typeof stream.kArrayBufferOffset !== 'number') return null;
+    return {
+      Process: Process as Handles['Process'],
+      Pipe: Pipe as Handles['Pipe'],
+      socketType: constants.SOCKET,
+      state: stream.streamBaseState,
+      readBytes: stream.kReadBytesOrError,
+      bufferOffset: stream.kArrayBufferOffset,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** `KEY=value` for each defined variable; null when a NUL byte is in any of them. */
+function envPairs(env: NodeJS.ProcessEnv): string[] | null {
+  const pairs: string[] = [];
+  for (const key of Object.keys(env)) {
+    const value = env[key];
+    if (value === undefined) continue;
+    const pair = `${key}=${value}`;
+    if (pair.includes('\0')) return null;
+    pairs.push(pair);
+  }
+  return pairs;
+}
+
+/** An errno error as child_process makes it: `code` is the errno's name. */
+function spawnError(file: string, errno: number): NodeJS.ErrnoException {
+  const { getSystemErrorName } = require('node:util') as typeof import('node:util');
+  let code: string;
+  try {
+    code = getSystemErrorName(errno);
+  } catch {
+    code = `E${-errno}`;
+  }
+  return Object.assign(new Error(`spawn ${file} ${code}`), { errno, code, syscall: `spawn ${file}`, path: file });
+}
+
+/** Starts the child; null when this way is not available (launch.ts then uses child_process). */
+export function launchWithHandles(request: LaunchRequest): LaunchedChild | null {
+  const { file, args } = request;
+  // An empty name and NUL bytes get child_process's own errors.
+  if (file === '' || file.includes('\0') || args.some((a) => a.includes('\0'))) return null;
+  const h = handles();
+  const pairs = h === null ? null : envPairs(request.env);
+  if (h === null || pairs === null) return null;
+
+  let exited = false;
+  const proc = new h.Process();
+  const pipe = new h.Pipe(h.socketType);
+  proc.onexit = (exitCode, signalCode) => {
+    exited = true;
+    proc.close();
+    const signal = signalCode ? (signalCode as NodeJS.Signals) : null;
+    request.onExit(signal === null ? exitCode : null, signal);
+  };
+  const errno = proc.spawn({
+    file,
+    args: [file, ...args],
+    envPairs: pairs,
+    stdio: [
+      { type: 'inherit', fd: 0 },
+      { type: 'inherit', fd: 1 },
+      { type: 'inherit', fd: 2 },
+      { type: 'pipe', handle: pipe },
+    ],
+    detached: false,
+    windowsHide: false,
+    windowsVerbatimArguments: false,
+  });
+  if (errno !== 0) {
+    proc.close();
+    pipe.close();
+    throw spawnError(file, errno);
+  }
+  const pid = proc.pid ?? 0;
+  return {
+    pid,
+    get exited() {
+      return exited;
+    },
+    kill(signal) {
+      process.kill(pid, signal);
+    },
+    channel: pipeSource(pipe, h),
+    stderr: null,
+  };
+}
+
+/** The channel's parent end, read through its pipe handle. */
+function pipeSource(pipe: PipeHandle, h: Handles): ChannelSource {
+  let open = true;
+  return {
+    start(onChunk) {
+      pipe.onread = (buffer) => {
+        const n = h.state[h.readBytes]!;
+        if (n > 0 && buffer !== undefined) onChunk(Buffer.from(buffer, h.state[h.bufferOffset], n));
+        // End of file or an error: every writer is gone, or the child broke the socket.
+        else if (n < 0) pipe.readStop();
+      };
+      pipe.readStart();
+    },
+    fd() {
+      const fd = open ? pipe.fd : -1;
+      return typeof fd === 'number' && fd >= 0 ? fd : null;
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      pipe.readStop();
+      pipe.close();
+    },
+  };
+}
