@@ -34,16 +34,21 @@ process.on = function (event, listener) {
   return typeof event === 'string' && event.startsWith('SIG') ? timed('process.on(SIG*)', on0, this, [event, listener]) : on0.call(this, event, listener);
 };
 
-// child_process is loaded here, before the main script, so its own load is not in the script's phase
-// (the spawner loads it too); `main` is marked after it.
-const cp = require0.call(module, 'node:child_process');
-const spawn0 = cp.spawn;
-cp.spawn = function (...args) {
+// The spawn is marked at libuv's process handle, which node:child_process and the watchdog's
+// own launcher (src/run/launch-libuv.ts) both go through; nothing more is loaded here, so each
+// side's main-script phase holds what it loads itself (the spawner: node:child_process).
+const { Process } = process.binding('process_wrap');
+const spawn0 = Process.prototype.spawn;
+Process.prototype.spawn = function (options) {
   marks.spawnCall = performance.now();
-  const child = spawn0.apply(this, args);
+  const result = spawn0.call(this, options);
   marks.spawnReturn = performance.now();
-  child.once('exit', () => (marks.childExit = performance.now()));
-  return child;
+  const onexit = this.onexit;
+  this.onexit = function (...args) {
+    marks.childExit = performance.now();
+    return onexit.apply(this, args);
+  };
+  return result;
 };
 marks.main = performance.now();
 
