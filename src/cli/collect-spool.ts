@@ -11,7 +11,7 @@
  */
 import { heldWaiting } from '../crash/holding.js';
 import { jobsInFlight, spoolDir, spoolWaiting } from '../crash/spool.js';
-import { warn } from '../run/warn.js';
+import { messageOf, warn } from '../run/warn.js';
 
 /** How long a listing waits for a collector that is still mapping a deferred crash. */
 const IN_FLIGHT_WAIT_MS = 5000;
@@ -23,7 +23,7 @@ export function collectWaitingCrashes(storeDir: string): void {
     const crashPath = require(`${__dirname}/crash.cjs`) as typeof import('../crash/index.js');
     crashPath.collectSpool(storeDir);
   } catch (error) {
-    warn(`could not record the waiting crashes: ${error instanceof Error ? error.message : String(error)}`);
+    warn(`could not record the waiting crashes: ${messageOf(error)}`);
   }
   // A collector mapping a crash with big source maps: its count is moments away, so wait for it.
   const pause = new Int32Array(new SharedArrayBuffer(4));

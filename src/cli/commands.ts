@@ -9,7 +9,7 @@ import { env } from './env.js';
 import { UsageError } from './options.js';
 import { stacks } from './stacks.js';
 import { MAIN_USAGE } from './usage.js';
-import { warn } from '../run/warn.js';
+import { messageOf, warn } from '../run/warn.js';
 
 export async function runCommand(command: string, argv: readonly string[]): Promise<number> {
   try {
@@ -30,7 +30,7 @@ export async function runCommand(command: string, argv: readonly string[]): Prom
         return 0;
     }
   } catch (error) {
-    warn(error instanceof Error ? error.message : String(error));
+    warn(messageOf(error));
     return error instanceof UsageError ? 2 : 1;
   }
 }

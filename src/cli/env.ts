@@ -9,6 +9,7 @@ import { heldFor } from '../crash/holding.js';
 import { cacheDir } from './code-cache.js';
 import { parseOptions } from './options.js';
 import { neutralise } from './terminal.js';
+import { messageOf } from '../run/warn.js';
 
 export const ENV_USAGE = `Usage: watchdog env [--json]
 
@@ -30,7 +31,7 @@ export function env(argv: readonly string[]): number {
   try {
     files = listStoreFiles(dir);
   } catch (error) {
-    problem = error instanceof Error ? error.message : String(error);
+    problem = messageOf(error);
   }
   const held = heldFor(dir);
   const cache = cacheDir(process.env);

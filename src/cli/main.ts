@@ -4,7 +4,7 @@
  */
 import { dirname } from 'node:path';
 import { storeDir } from '../counter/location.js';
-import { warn } from '../run/warn.js';
+import { messageOf, warn } from '../run/warn.js';
 import { requireBundle } from './code-cache.js';
 import { parseRunArgs } from './run-args.js';
 import { MAIN_USAGE } from './usage.js';
@@ -22,7 +22,7 @@ function main(argv: string[]): void {
         process.exitCode = code;
       },
       (error: unknown) => {
-        warn(error instanceof Error ? error.message : String(error));
+        warn(messageOf(error));
         process.exitCode = 2;
       },
     );

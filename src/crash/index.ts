@@ -15,7 +15,7 @@
  *
  * A store that cannot take a counter (permissions, a read-only or full file system) does not lose
  * it: the counters it refused are held aside outside the store (holding.ts) and counted into it by
- * the next run, listing or collector that finds it writable (drainHeld). A spool job the store
+ * the next run, listing or collector that finds it writable (recordHeld). A spool job the store
  * refused is not held: it stays in the spool, which counts it again later.
  */
 import { normalizeProgram } from '../counter/encoding.js';
@@ -24,7 +24,7 @@ import { weekKey, weekStart } from '../counter/week.js';
 import type { ProgramId } from '../counter/types.js';
 import type { ChildOutcome } from '../run/supervise.js';
 import { CRASH_SIGNALS } from '../run/supervise.js';
-import { warn } from '../run/warn.js';
+import { messageOf, warn } from '../run/warn.js';
 import { findProgram } from '../stack/program.js';
 import { noStackName, stackCounterName } from '../stack/name.js';
 import { createSymbolizer } from '../symbolize/index.js';
@@ -39,7 +39,7 @@ import { DEFER_MAP_BYTES, parseJob, startCollector, writeJob, type Job } from '.
 import { sourceMapBytes } from '../symbolize/index.js';
 import { join } from 'node:path';
 import { selectCrashes } from './select.js';
-import { drainHeld as drainHolding, hold, heldWaiting, type HeldCounter, type HoldResult } from './holding.js';
+import { drainHeld, hold, heldWaiting, type HeldCounter, type HoldResult } from './holding.js';
 
 const JS_RUNTIMES = new Set(['node', 'deno', 'bun']);
 
@@ -221,7 +221,7 @@ function countAndRelease(storeDir: string, counted: readonly { counted: Counted;
 /** The one line for crashes the store refused: its error, and whether they were kept aside. */
 function refusedLine(refused: Refused): string {
   const { error, held } = refused;
-  const what = error instanceof Error ? error.message : String(error);
+  const what = messageOf(error);
   if (held.dropped === 0) return `${what}; kept aside, to be recorded the next time the store can be written`;
   const lost = held.reason === null ? '' : ` (${held.reason})`;
   if (held.kept === 0) return `${what}; the crash is lost${lost}`;
@@ -233,11 +233,11 @@ function refusedLine(refused: Refused): string {
  * crash happened. Silent: a store that still refuses keeps them held. Returns how many counters
  * were counted; never throws.
  */
-export function drainHeld(storeDir: string): number {
+export function recordHeld(storeDir: string): number {
   try {
     if (!heldWaiting(storeDir)) return 0;
     const store = openStore(storeDir);
-    return drainHolding(storeDir, (c) => void store.increment(c.program, c.name, 1, weekStart(c.week) ?? new Date())).counted;
+    return drainHeld(storeDir, (c) => void store.increment(c.program, c.name, 1, weekStart(c.week) ?? new Date())).counted;
   } catch {
     return 0;
   }
@@ -259,7 +259,7 @@ export function recordOutcome(outcome: ChildOutcome, options: RecordOptions): vo
   const refused = countAndRelease(options.storeDir, counted);
   if (refused !== null) throw new Error(refusedLine(refused));
   // The store took this crash: it takes the ones held aside too.
-  drainHeld(options.storeDir);
+  recordHeld(options.storeDir);
 }
 
 /**
@@ -272,9 +272,9 @@ export function recordOutcome(outcome: ChildOutcome, options: RecordOptions): vo
  */
 export function collectSpool(storeDir: string): number {
   const files = claimSpool(spoolDir(storeDir), null);
-  if (files.length === 0) return drainHeld(storeDir);
+  if (files.length === 0) return recordHeld(storeDir);
   const counted = spooledCounters(files, createSymbolizer());
   const refused = countAndRelease(storeDir, counted);
   if (refused !== null) throw new Error(refusedLine(refused));
-  return counted.length + drainHeld(storeDir);
+  return counted.length + recordHeld(storeDir);
 }

@@ -22,7 +22,7 @@ import { callerIgnoredSignals, ignoreInWatchdog, spawnIgnoring } from './ignored
 import { launch, type LaunchedChild } from './launch.js';
 import { forwardSignals } from './signals.js';
 import { StderrTail } from './stderr-capture.js';
-import { warn } from './warn.js';
+import { messageOf, warn } from './warn.js';
 
 export interface RunRequest {
   command: string;
@@ -123,7 +123,7 @@ export function supervise(request: RunRequest): void {
       (stderrTail !== null && stderrTail.length > 0) ||
       (reportDir !== null && spoolWaiting(reportDir));
     if (crashed) recordCrash(request, outcome);
-    else if (heldWaiting(request.storeDir)) drainHeld(request);
+    else if (heldWaiting(request.storeDir)) recordHeldCrashes(request);
     if (signal !== null) dieBySignal(signal);
     else process.exit(exitCode ?? 1);
   }
@@ -158,7 +158,7 @@ function failedToStart(command: string, error: unknown): void {
     warn(`${command}: command not found`);
     process.exit(127);
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   warn(`${command}: ${START_FAILURES[code] ?? message}`);
   process.exit(126);
 }
@@ -187,15 +187,15 @@ function recordCrash(request: RunRequest, outcome: ChildOutcome): void {
     crashPath.recordOutcome(outcome, { storeDir: request.storeDir, program: request.program });
   } catch (error) {
     // The message says whether the crash was kept aside to be recorded later (holding.ts) or lost.
-    warn(`could not record the crash: ${error instanceof Error ? error.message : String(error)}`);
+    warn(`could not record the crash: ${messageOf(error)}`);
   }
 }
 
 /** A run without a crash on a store with crashes held aside: counts them, silently. */
-function drainHeld(request: RunRequest): void {
+function recordHeldCrashes(request: RunRequest): void {
   try {
     const crashPath = require(join(request.distDir, 'crash.cjs')) as typeof import('../crash/index.js');
-    crashPath.drainHeld(request.storeDir);
+    crashPath.recordHeld(request.storeDir);
   } catch {
     // They stay held for the next run.
   }

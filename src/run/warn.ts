@@ -6,3 +6,8 @@ export function warn(message: string): void {
     // stderr closed: nothing else to do.
   }
 }
+
+/** The message of anything thrown, for that one line. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,5 +1,5 @@
 /**
- * Holding (src/crash/holding.ts, drainHeld in src/crash/index.ts): crashes kept aside while their
+ * Holding (src/crash/holding.ts, recordHeld in src/crash/index.ts): crashes kept aside while their
  * store cannot take them. Where they go, that they are written whole, claimed once, claimed again
  * when their claimer died, bounded, never written to or read from a directory that is not private
  * to us, and that nothing private is written.
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readTotals } from '../../src/counter/read.js';
 import { weekKey } from '../../src/counter/week.js';
-import { drainHeld as drainIntoStore } from '../../src/crash/index.js';
+import { recordHeld } from '../../src/crash/index.js';
 import { MAX_HELD_BYTES, MAX_HELD_FILES, MAX_STORES, drainHeld, fnv1a64, heldWaiting, hold, holdingRoots, parseHeld, storeKey, type HeldCounter } from '../../src/crash/holding.js';
 
 const base = mkdtempSync(join(tmpdir(), 'watchdog-holding-'));
@@ -313,8 +313,8 @@ describe('drainHeld', () => {
     const store = storePath();
     const old = { ...counter('crash/last-year'), week: '2025-W10' };
     hold(store, [counter('crash/now'), old]);
-    expect(drainIntoStore(store)).toBe(2);
-    expect(drainIntoStore(store)).toBe(0);
+    expect(recordHeld(store)).toBe(2);
+    expect(recordHeld(store)).toBe(0);
     const rows = readTotals(store, {}).totals.map((t) => [t.name, t.count, t.weeks.join(',')]).sort();
     expect(rows).toEqual([
       ['crash/last-year', 1, '2025-W10'],
@@ -329,7 +329,7 @@ describe('drainHeld', () => {
     const bundle = join(base, `crash-${n}.cjs`);
     await bundleForNode(fileURLToPath(new URL('../../src/crash/index.ts', import.meta.url)), bundle);
     const startAt = Date.now() + 1500;
-    const script = `const at = ${startAt}; while (Date.now() < at) {} process.stdout.write(String(require(${JSON.stringify(bundle)}).drainHeld(${JSON.stringify(store)})));`;
+    const script = `const at = ${startAt}; while (Date.now() < at) {} process.stdout.write(String(require(${JSON.stringify(bundle)}).recordHeld(${JSON.stringify(store)})));`;
     const counts = await Promise.all(
       Array.from({ length: 4 }, () => {
         const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env } });
