@@ -8,9 +8,9 @@
  *   is more than the whole rest of a run costs; without it the watchdog starts its command
  *   sooner than a 15-line child_process spawner does (BENCHMARKS.md, row 1).
  * - launch-child-process.ts, through `node:child_process`: for --capture-stderr, whose
- *   pass-through is a stream, and whenever the handles are not there as expected (another Node
- *   version, --pending-deprecation, which would print a warning, a permission model) or an
- *   argument holds a NUL byte (child_process rejects it with its own message).
+ *   pass-through is a stream, and whenever the handles are not there as expected (a Node major
+ *   not checked yet, --pending-deprecation, which would print a warning, a permission model) or
+ *   an argument holds a NUL byte (child_process rejects it with its own message).
  */
 import type { Readable } from 'node:stream';
 import type { ChannelSource } from './channel.js';
