@@ -14,7 +14,6 @@
  * - The program identity is decided by the run (`--program`, the command) and travels in the job.
  */
 import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { ProgramId } from '../counter/types.js';
 import type { Frame, StackCrash } from '../traceback/frame.js';
@@ -48,6 +47,9 @@ export function writeJob(dir: string, job: Job): void {
 /** Starts a detached collector for the store; it outlives the watchdog. Never throws. */
 export function startCollector(collector: string, storeDir: string): void {
   try {
+    // Required here: node:child_process (with net and stream) would cost every crash about 9 ms
+    // before it is recorded, and only a crash with big source maps starts a collector.
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(process.execPath, [collector, storeDir], { detached: true, stdio: 'ignore' });
     child.on('error', () => {});
     child.unref();

@@ -1,7 +1,7 @@
 /**
  * The crash channel, watchdog side: an extra socket on the child's fd 3, read with a bound.
- * The bytes come from a ChannelSource: libuv's pipe handle itself (launch-libuv.ts) or, when
- * the child was started through node:child_process, its socket (socketSource).
+ * The bytes come from a PipeSource (pipe-source.ts): libuv's pipe handle itself, or a
+ * node:child_process socket.
  *
  * Invariants:
  * - The channel is always drained, even past the bound, so a child writing its crash output
@@ -11,7 +11,7 @@
  *   inherited fd 3 keeps the socket open.
  */
 import { readSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { PipeSource } from './pipe-source.js';
 
 export const CHANNEL_FD = 3;
 export const MAX_CHANNEL_BYTES = 1024 * 1024;
@@ -23,41 +23,12 @@ export interface ChannelOutput {
   totalBytes: number;
 }
 
-/** The parent's end of the socket pair, as the reader needs it. */
-export interface ChannelSource {
-  /** Starts reading: `onChunk` gets every chunk as it arrives. Errors end the reading silently. */
-  start(onChunk: (chunk: Buffer) => void): void;
-  /** The end's descriptor (non-blocking), for the last drain; null when unknown. */
-  fd(): number | null;
-  /** Stops reading and closes the end. */
-  close(): void;
-}
-
-/** A channel read through a node:child_process stdio socket. */
-export function socketSource(socket: Readable): ChannelSource {
-  return {
-    start(onChunk) {
-      socket.on('data', onChunk);
-      // A child that closes fd 3 early, or a reset socket, is not our trouble.
-      socket.on('error', () => {});
-    },
-    fd() {
-      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      return typeof fd === 'number' && fd >= 0 ? fd : null;
-    },
-    close() {
-      socket.removeAllListeners('data');
-      socket.destroy();
-    },
-  };
-}
-
 export class ChannelReader {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   private total = 0;
 
-  constructor(private readonly source: ChannelSource) {
+  constructor(private readonly source: PipeSource) {
     source.start((chunk) => this.take(chunk));
   }
 

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { socketSource } from './channel.js';
+import { socketSource } from './pipe-source.js';
 import type { LaunchedChild, LaunchRequest } from './launch.js';
 
 export function launchWithChildProcess(request: LaunchRequest): LaunchedChild {
@@ -35,6 +35,6 @@ export function launchWithChildProcess(request: LaunchRequest): LaunchedChild {
       process.kill(child.pid, signal);
     },
     channel: socket ? socketSource(socket) : null,
-    stderr: child.stderr,
+    stderr: child.stderr ? socketSource(child.stderr) : null,
   };
 }

@@ -14,8 +14,8 @@
  * The channel is read as child_process's socket would read it: readStart(), and each `onread`
  * gets a fresh ArrayBuffer with the byte count in streamBaseState.
  */
-import type { ChannelSource } from './channel.js';
 import type { LaunchedChild, LaunchRequest } from './launch.js';
+import type { PipeSource } from './pipe-source.js';
 
 interface ProcessHandle {
   onexit: (exitCode: number, signalCode: string) => void;
@@ -110,7 +110,8 @@ export function launchWithHandles(request: LaunchRequest): LaunchedChild | null 
 
   let exited = false;
   const proc = new h.Process();
-  const pipe = new h.Pipe(h.socketType);
+  const channel = new h.Pipe(h.socketType);
+  const stderr = request.captureStderr ? new h.Pipe(h.socketType) : null;
   proc.onexit = (exitCode, signalCode) => {
     exited = true;
     proc.close();
@@ -121,19 +122,15 @@ export function launchWithHandles(request: LaunchRequest): LaunchedChild | null 
     file,
     args: [file, ...args],
     envPairs: pairs,
-    stdio: [
-      { type: 'inherit', fd: 0 },
-      { type: 'inherit', fd: 1 },
-      { type: 'inherit', fd: 2 },
-      { type: 'pipe', handle: pipe },
-    ],
+    stdio: [{ type: 'inherit', fd: 0 }, { type: 'inherit', fd: 1 }, stderr === null ? { type: 'inherit', fd: 2 } : { type: 'pipe', handle: stderr }, { type: 'pipe', handle: channel }],
     detached: false,
     windowsHide: false,
     windowsVerbatimArguments: false,
   });
   if (errno !== 0) {
     proc.close();
-    pipe.close();
+    channel.close();
+    stderr?.close();
     throw spawnError(file, errno);
   }
   const pid = proc.pid ?? 0;
@@ -145,15 +142,20 @@ export function launchWithHandles(request: LaunchRequest): LaunchedChild | null 
     kill(signal) {
       process.kill(pid, signal);
     },
-    channel: pipeSource(pipe, h),
-    stderr: null,
+    channel: pipeSource(channel, h),
+    stderr: stderr === null ? null : pipeSource(stderr, h),
   };
 }
 
-/** The channel's parent end, read through its pipe handle. */
-function pipeSource(pipe: PipeHandle, h: Handles): ChannelSource {
+/** A pipe's parent end, read through its handle. */
+function pipeSource(pipe: PipeHandle, h: Handles): PipeSource {
   let open = true;
   let ended = false;
+  let paused = false;
+  const endListeners: (() => void)[] = [];
+  const end = (): void => {
+    for (const listener of endListeners.splice(0)) listener();
+  };
   return {
     start(onChunk) {
       pipe.onread = (buffer) => {
@@ -163,20 +165,38 @@ function pipeSource(pipe: PipeHandle, h: Handles): ChannelSource {
         else if (n < 0) {
           ended = true;
           pipe.readStop();
+          end();
         }
       };
       pipe.readStart();
+    },
+    pause() {
+      if (open && !ended && !paused) pipe.readStop();
+      paused = true;
+    },
+    resume() {
+      if (open && !ended && paused) pipe.readStart();
+      paused = false;
+    },
+    flushBuffered() {
+      // Nothing is buffered: a handle delivers each read as it happens.
     },
     fd() {
       // After the end everything was delivered: no last drain (its first readSync costs 0.25 ms).
       const fd = open && !ended ? pipe.fd : -1;
       return typeof fd === 'number' && fd >= 0 ? fd : null;
     },
+    ended: () => ended,
+    onEnd(listener) {
+      if (ended || !open) listener();
+      else endListeners.push(listener);
+    },
     close() {
       if (!open) return;
       open = false;
       pipe.readStop();
       pipe.close();
+      end();
     },
   };
 }

@@ -19,7 +19,7 @@
  * waiting. Measured in BENCHMARKS.md (row 7).
  */
 import { readSync, writeSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { PipeSource } from './pipe-source.js';
 
 export const TAIL_BYTES = 256 * 1024;
 const STDERR_FD = 2;
@@ -28,20 +28,23 @@ export class StderrTail {
   private chunks: Buffer[] = [];
   private kept = 0;
   private broken = false;
+  /** process.stderr, once fd 2 was full (EAGAIN) once: touched only then, it sets up a stream. */
+  private stream: NodeJS.WriteStream | null = null;
 
-  constructor(private readonly source: Readable) {
-    source.on('data', (chunk: Buffer) => {
-      this.keep(chunk);
-      if (!this.broken) this.pass(chunk);
-    });
-    source.on('error', () => {});
+  constructor(private readonly source: PipeSource) {
+    source.start((chunk) => this.take(chunk));
+  }
+
+  private take(chunk: Buffer): void {
+    this.keep(chunk);
+    if (!this.broken) this.pass(chunk);
   }
 
   /** Writes `chunk` to fd 2, all of it, falling back to the stream (and pausing) when fd 2 is full. */
   private pass(chunk: Buffer): void {
     let offset = 0;
     // While the stream still holds bytes from an earlier EAGAIN, go through it to keep the order.
-    if (process.stderr.writableLength > 0) return this.queue(chunk);
+    if (this.stream !== null && this.stream.writableLength > 0) return this.queue(chunk);
     try {
       while (offset < chunk.length) offset += writeSync(STDERR_FD, chunk, offset);
       return;
@@ -50,7 +53,7 @@ export class StderrTail {
       if (code !== 'EAGAIN') {
         // The real stderr is gone: close the child's end too, as writing there itself would.
         this.broken = true;
-        this.source.destroy();
+        this.source.close();
         return;
       }
     }
@@ -58,9 +61,10 @@ export class StderrTail {
   }
 
   private queue(bytes: Buffer): void {
-    if (!process.stderr.write(bytes)) {
+    const stream = (this.stream ??= process.stderr);
+    if (!stream.write(bytes)) {
       this.source.pause();
-      process.stderr.once('drain', () => this.source.resume());
+      stream.once('drain', () => this.source.resume());
     }
   }
 
@@ -71,20 +75,16 @@ export class StderrTail {
   }
 
   /**
-   * Passes on everything the pipe holds now: what the stream has buffered (read() emits it as
-   * 'data', through the listener above), then what the kernel's pipe buffer holds, read without
-   * blocking until it is empty. Calls `done` once all of it has been written to fd 2, with
-   * `ended` true when the pipe reached its end (no descendant holds it open).
+   * Passes on everything the pipe holds now: what was read but not delivered yet, then what the
+   * kernel's buffer holds, read without blocking until it is empty. Calls `done` once all of it
+   * has been written to fd 2, with `ended` true when the pipe reached its end (no descendant
+   * holds it open).
    */
   flushAvailable(done: (ended: boolean) => void): void {
-    let ended = false;
-    try {
-      while (this.source.read() !== null);
-    } catch {
-      // a destroyed stream has nothing more to give
-    }
-    const fd = (this.source as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    if (typeof fd === 'number' && fd >= 0) {
+    this.source.flushBuffered();
+    let ended = this.source.ended();
+    const fd = this.source.fd();
+    if (fd !== null) {
       const scratch = Buffer.allocUnsafe(64 * 1024);
       for (;;) {
         let n: number;
@@ -97,24 +97,21 @@ export class StderrTail {
           ended = true;
           break;
         }
-        const chunk = Buffer.from(scratch.subarray(0, n));
-        this.keep(chunk);
-        if (!this.broken) this.pass(chunk);
+        this.take(Buffer.from(scratch.subarray(0, n)));
       }
-    } else {
-      ended = this.source.readableEnded;
     }
     // Bytes queued behind an EAGAIN on fd 2 are still the child's: wait until they are out.
-    if (this.broken || process.stderr.writableLength === 0) return done(ended);
+    const stream = this.stream;
+    if (this.broken || stream === null || stream.writableLength === 0) return done(ended);
     let called = false;
     const once = (): void => {
       if (called) return;
       called = true;
       done(ended);
     };
-    process.stderr.once('drain', once);
-    process.stderr.once('error', once);
-    process.stderr.once('close', once);
+    stream.once('drain', once);
+    stream.once('error', once);
+    stream.once('close', once);
   }
 
   /** The last TAIL_BYTES bytes written. */

@@ -20,6 +20,7 @@ import { childEnv } from './child-env.js';
 import { dieBySignal } from './exit.js';
 import { callerIgnoredSignals, ignoreInWatchdog, spawnIgnoring } from './ignored-signals.js';
 import { launch, type LaunchedChild } from './launch.js';
+import type { PipeSource } from './pipe-source.js';
 import { forwardSignals } from './signals.js';
 import { StderrTail } from './stderr-capture.js';
 import { messageOf, warn } from './warn.js';
@@ -167,7 +168,7 @@ function failedToStart(command: string, error: unknown): void {
 const STDERR_LINGER_MS = 200;
 
 /** Calls `then` once the child's stderr has been passed through to its end, or after the linger time. */
-function afterStderrEnds(stream: NodeJS.ReadableStream, then: () => void): void {
+function afterStderrEnds(source: PipeSource, then: () => void): void {
   let done = false;
   const once = (): void => {
     if (done) return;
@@ -176,8 +177,7 @@ function afterStderrEnds(stream: NodeJS.ReadableStream, then: () => void): void 
     then();
   };
   const timer = setTimeout(once, STDERR_LINGER_MS);
-  stream.once('end', once);
-  stream.once('close', once);
+  source.onEnd(once);
 }
 
 function recordCrash(request: RunRequest, outcome: ChildOutcome): void {

@@ -38,8 +38,16 @@ describe('starting the command', () => {
     expect(run.modules).not.toContain('NativeModule net');
   });
 
-  it('--capture-stderr goes through node:child_process, and passes everything on', async () => {
+  it.runIf(process.versions.node.split('.')[0] === '20')('--capture-stderr too, and the crash path: a failing run with a crash text on stderr loads neither', async () => {
     const run = await watchdogModules(['--capture-stderr', '--', 'sh', '-c', 'echo out; echo err >&2; exit 5']);
+    expect(run.exitCode).toBe(5);
+    expect([run.stdout, run.stderr]).toEqual(['out', 'err']);
+    expect(run.modules).not.toContain('NativeModule child_process');
+    expect(run.modules).not.toContain('NativeModule net');
+  });
+
+  it('--capture-stderr through node:child_process (the fallback) passes everything on too', async () => {
+    const run = await watchdogModules(['--capture-stderr', '--', 'sh', '-c', 'echo out; echo err >&2; exit 5'], { NODE_OPTIONS: '--pending-deprecation' });
     expect(run.exitCode).toBe(5);
     expect([run.stdout, run.stderr]).toEqual(['out', 'err']);
     expect(run.modules).toContain('NativeModule child_process');
