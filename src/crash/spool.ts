@@ -30,8 +30,12 @@
  *   orphans only. A report that does not parse while its writer lives is still being written, and
  *   is left for later.
  * - `partial.*` files (a record being written) are never read; ones older than STALE_MS were left
- *   by a writer that died mid-write and are deleted, as are `claimed.*` files of a collector that
- *   died mid-claim. Other names are not the watchdog's and are left alone.
+ *   by a writer that died mid-write and are deleted. A `claimed.*` file whose collector died
+ *   before it had counted it (killed between the rename and the count) is taken again, as if
+ *   never claimed: a job is deleted only once counted, and a record or report is deleted right
+ *   after it is read, so a claimed one still there was not counted. A claimed file older than
+ *   STALE_MS is taken again too (its collector's pid was reused). Other names are not the
+ *   watchdog's and are left alone.
  * - Nothing here throws.
  */
 import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -52,7 +56,8 @@ const REPORT_NAME = /^report\.\d{8}\.\d{6}\.(\d+)\.\d+\.\d+\.json$/;
 const RECORD_NAME = /^record\.(\d+)\.[0-9a-z-]{1,40}\.json$/;
 const JOB_NAME = /^job\.(\d+)\.[0-9a-z-]{1,40}\.json$/;
 const CLAIMED_JOB = /^claimed\.(\d+)\.(job\..*)$/;
-const LEFTOVER_NAME = /^(?:partial|claimed)\./;
+const CLAIMED_FILE = /^claimed\.(\d+)\.((?:job|record|report)\..*)$/;
+const PARTIAL_NAME = /^partial\./;
 /** A job is small: frames and an identity. */
 const MAX_JOB_BYTES = 256 * 1024;
 
@@ -109,7 +114,7 @@ export function claim(dir: string, name: string): string | null {
 /** True when a report or a record is waiting in `dir`: one readdir. Never throws. */
 export function spoolWaiting(dir: string): boolean {
   try {
-    return readdirSync(dir).some((name) => REPORT_NAME.test(name) || RECORD_NAME.test(name) || JOB_NAME.test(name) || CLAIMED_JOB.test(name));
+    return readdirSync(dir).some((name) => REPORT_NAME.test(name) || RECORD_NAME.test(name) || JOB_NAME.test(name) || CLAIMED_FILE.test(name));
   } catch {
     return false;
   }
@@ -141,9 +146,10 @@ export function claimSpool(dir: string, collector: Collector | null): SpooledFil
   }
   const files: SpooledFile[] = [];
   for (let name of names) {
-    // A job whose collector died before counting it is taken again, as if never claimed.
-    const orphan = CLAIMED_JOB.exec(name);
-    if (orphan !== null && Number(orphan[1]) !== process.pid && !alive(Number(orphan[1]))) {
+    // A file whose collector died before counting it is taken again, as if never claimed.
+    const orphan = CLAIMED_FILE.exec(name);
+    if (orphan !== null) {
+      if (!abandoned(join(dir, name), Number(orphan[1]))) continue;
       try {
         renameSync(join(dir, name), join(dir, orphan[2]!));
         name = orphan[2]!;
@@ -155,7 +161,7 @@ export function claimSpool(dir: string, collector: Collector | null): SpooledFil
     const record = report === null ? RECORD_NAME.exec(name) : null;
     const job = report === null && record === null ? JOB_NAME.exec(name) : null;
     if (report === null && record === null && job === null) {
-      if (LEFTOVER_NAME.test(name) && !CLAIMED_JOB.test(name)) removeIfStale(join(dir, name));
+      if (PARTIAL_NAME.test(name)) removeIfStale(join(dir, name));
       continue;
     }
     // A report is read before it is claimed: only its content says whose it is.
@@ -221,6 +227,17 @@ function readKept(path: string, max: number): string | null {
     return st.isFile() && st.size <= max ? readFileSync(path, 'utf8') : null;
   } catch {
     return null;
+  }
+}
+
+/** Whether a file claimed by `claimer` was left by it: the claimer is gone, or the claim is stale. */
+function abandoned(path: string, claimer: number): boolean {
+  if (claimer === process.pid) return false;
+  if (!alive(claimer)) return true;
+  try {
+    return Date.now() - lstatSync(path).mtimeMs > STALE_MS;
+  } catch {
+    return false;
   }
 }
 

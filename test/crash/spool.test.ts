@@ -62,14 +62,17 @@ function deadPid(): number {
 }
 
 describe('spoolWaiting', () => {
-  it('is true only for a report or a record', () => {
+  it('is true only for a report, a record or a job, claimed or not', () => {
     const dir = freshSpool();
     expect(spoolWaiting(dir)).toBe(false);
     expect(spoolWaiting(join(root, 'no-such-dir'))).toBe(false);
     writeFileSync(join(dir, 'partial.12.abc'), 'x');
-    writeFileSync(join(dir, 'claimed.5.record.12.abc.json'), 'x');
     writeFileSync(join(dir, 'notes.txt'), 'x');
     expect(spoolWaiting(dir)).toBe(false);
+    // A claimed file may have been left by a collector that was killed: it must be looked at.
+    writeFileSync(join(dir, 'claimed.5.record.12.abc.json'), 'x');
+    expect(spoolWaiting(dir)).toBe(true);
+    rmSync(join(dir, 'claimed.5.record.12.abc.json'));
     writeFileSync(join(dir, 'record.12.abc.json'), 'x');
     expect(spoolWaiting(dir)).toBe(true);
     rmSync(join(dir, 'record.12.abc.json'));
@@ -104,15 +107,35 @@ describe('claimSpool', () => {
     expect(readdirSync(dir).sort()).toEqual(['notes.txt', 'partial.9.abc', 'record.1.a.json.tmp', 'record.x.json']);
   });
 
-  it('removes stale leftovers of a writer or a collector that died', () => {
+  it('removes the stale leftover of a writer that died mid-write', () => {
     const dir = freshSpool();
     const old = new Date(Date.now() - 60 * 60 * 1000);
-    for (const name of ['partial.9.abc', 'claimed.3.record.9.abc.json']) {
-      writeFileSync(join(dir, name), '/home/someone/secret/path.js');
-      utimesSync(join(dir, name), old, old);
-    }
+    writeFileSync(join(dir, 'partial.9.abc'), '/home/someone/secret/path.js');
+    utimesSync(join(dir, 'partial.9.abc'), old, old);
+    writeFileSync(join(dir, 'partial.10.abc'), 'being written');
     expect(claimSpool(dir, null)).toEqual([]);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['partial.10.abc']);
+  });
+
+  it('takes again what a collector killed mid-claim left: it was never counted', () => {
+    const dir = freshSpool();
+    const p = program('killed-collector');
+    const gone = deadPid();
+    writeFileSync(join(dir, `claimed.${gone}.record.9.abc.json`), p.record(9));
+    writeFileSync(join(dir, `claimed.${gone}.report.20260101.101010.77.0.001.json`), oomReport(77));
+    // A live collector's claim is its own, until it is stale (its pid was reused).
+    writeFileSync(join(dir, `claimed.${process.ppid}.record.10.abc.json`), p.record(10));
+    writeFileSync(join(dir, 'claimed.1.record.11.abc.json'), p.record(11));
+    const old = new Date(Date.now() - 60 * 60 * 1000);
+    utimesSync(join(dir, 'claimed.1.record.11.abc.json'), old, old);
+    const files = claimSpool(dir, null);
+    expect(files.map((f) => [f.kind, f.pid]).sort()).toEqual([
+      ['record', 11],
+      ['record', 9],
+      ['report', 77],
+    ]);
+    expect(files.find((f) => f.pid === 9)!.text).toBe(p.record(9));
+    expect(readdirSync(dir)).toEqual([`claimed.${process.ppid}.record.10.abc.json`]);
   });
 
   it('deletes a too large record unread, and never reads through a symlink', () => {
