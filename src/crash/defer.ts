@@ -16,6 +16,7 @@
 import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProgramId } from '../counter/types.js';
+import { startDetached } from '../run/launch-libuv.js';
 import type { Frame, StackCrash } from '../traceback/frame.js';
 
 /** Maps larger than this (in total, per crash) are mapped by the collector, not before exit. */
@@ -47,8 +48,9 @@ export function writeJob(dir: string, job: Job): void {
 /** Starts a detached collector for the store; it outlives the watchdog. Never throws. */
 export function startCollector(collector: string, storeDir: string): void {
   try {
-    // Required here: node:child_process (with net and stream) would cost every crash about 9 ms
-    // before it is recorded, and only a crash with big source maps starts a collector.
+    // Through libuv's handles, as the run starts its command (src/run/launch.ts); child_process
+    // (with net and stream: about 9 ms) only where those are not available.
+    if (startDetached(process.execPath, [collector, storeDir], process.env)) return;
     const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(process.execPath, [collector, storeDir], { detached: true, stdio: 'ignore' });
     child.on('error', () => {});

@@ -21,6 +21,7 @@ interface ProcessHandle {
   onexit: (exitCode: number, signalCode: string) => void;
   spawn(options: object): number;
   close(): void;
+  unref(): void;
   pid?: number;
 }
 
@@ -145,6 +146,28 @@ export function launchWithHandles(request: LaunchRequest): LaunchedChild | null 
     channel: pipeSource(channel, h),
     stderr: stderr === null ? null : pipeSource(stderr, h),
   };
+}
+
+/**
+ * Starts `file args` in a session of its own with stdio ignored, and does not wait for it (as
+ * child_process's `detached: true, stdio: 'ignore'` and `unref()`): for the collector of a
+ * deferred crash. False when this way is not available or the spawn failed.
+ */
+export function startDetached(file: string, args: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  if (file.includes('\0') || args.some((a) => a.includes('\0'))) return false;
+  const h = handles();
+  const pairs = h === null ? null : envPairs(env);
+  if (h === null || pairs === null) return false;
+  const proc = new h.Process();
+  proc.onexit = () => proc.close();
+  const ignore = { type: 'ignore' };
+  const errno = proc.spawn({ file, args: [file, ...args], envPairs: pairs, stdio: [ignore, ignore, ignore], detached: true, windowsHide: false, windowsVerbatimArguments: false });
+  if (errno !== 0) {
+    proc.close();
+    return false;
+  }
+  proc.unref();
+  return true;
 }
 
 /** A pipe's parent end, read through its handle. */

@@ -3,14 +3,14 @@
  * must be one behaviour: the same status, the same signal, the same channel bytes, the same errno
  * for a command that cannot start. Each case runs both ways and compares.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChannelReader } from '../../src/run/channel.js';
 import type { LaunchedChild, LaunchRequest } from '../../src/run/launch.js';
 import { launchWithChildProcess } from '../../src/run/launch-child-process.js';
-import { launchWithHandles } from '../../src/run/launch-libuv.js';
+import { launchWithHandles, startDetached } from '../../src/run/launch-libuv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'watchdog-launch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -100,5 +100,23 @@ describe.runIf(checkedMajor)('launching the child: libuv handles and node:child_
     expect(launchWithHandles({ ...request, file: 'a\0b', args: [] })).toBeNull();
     expect(launchWithHandles({ ...request, file: '', args: [] })).toBeNull();
     expect(launchWithHandles({ ...request, file: 'sh', args: [], env: { X: 'a\0b' } })).toBeNull();
+  });
+});
+
+describe.runIf(checkedMajor)('startDetached (the collector of a deferred crash)', () => {
+  it('starts the command in a session of its own, stdio ignored, with the environment given', async () => {
+    const out = join(dir, 'detached.txt');
+    const script = `printf "%s %s %s " "$$" "$(cut -d' ' -f6 /proc/$$/stat)" "$ONLY_THIS" > ${out}.part; [ -e /proc/$$/fd/0 ] && readlink /proc/$$/fd/0 >> ${out}.part; mv ${out}.part ${out}`;
+    expect(startDetached('/bin/sh', ['-c', script], { PATH: process.env.PATH, ONLY_THIS: 'yes' })).toBe(true);
+    for (const until = Date.now() + 10_000; !existsSync(out) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    const [pid, session, value, stdin] = readFileSync(out, 'utf8').split(/[ \n]/);
+    expect(session).toBe(pid);
+    expect(value).toBe('yes');
+    expect(stdin).toBe('/dev/null');
+  });
+
+  it('says no, and starts nothing, for what it cannot start', () => {
+    expect(startDetached(join(dir, 'missing'), [], {})).toBe(false);
+    expect(startDetached('/bin/sh', ['a\0b'], {})).toBe(false);
   });
 });
