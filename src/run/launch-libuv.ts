@@ -1,18 +1,20 @@
 /**
- * Starting the child with libuv's process and pipe handles, as `node:child_process` does inside,
- * without loading it (launch.ts says why).
+ * Starting processes with libuv's process and pipe handles, as `node:child_process` does inside,
+ * without loading it (launch.ts says why): the run's child (launchWithHandles) and the detached
+ * collector of a deferred crash (startDetached).
  *
  * The handles come from `process.binding()`, which Node keeps for exactly these modules
  * (process_wrap, pipe_wrap, stream_wrap are on its allow list, none of them deprecated at run
- * time). What is passed is what child_process passes for `stdio: ['inherit', 'inherit',
- * 'inherit', 'pipe']` and an env object: `file`, `args` with the file first, `envPairs` as
- * `KEY=value`, stdio entries `{ type: 'inherit', fd }` and `{ type: 'pipe', handle }`. Any
- * surprise before the spawn (a binding missing or shaped otherwise, a NUL byte that
- * child_process would reject, process.binding wrapped by --pending-deprecation, which would
- * print a warning) returns null, and launch.ts takes the child_process way.
+ * time). What is passed is what child_process passes for the same stdio and an env object:
+ * `file`, `args` with the file first, `envPairs` as `KEY=value`, stdio entries
+ * `{ type: 'inherit', fd }`, `{ type: 'pipe', handle }` or `{ type: 'ignore' }`. Any surprise
+ * before the spawn (a Node major not checked yet, a binding missing or shaped otherwise, a NUL
+ * byte that child_process would reject, process.binding wrapped by --pending-deprecation, which
+ * would print a warning) makes the caller take the child_process way.
  *
- * The channel is read as child_process's socket would read it: readStart(), and each `onread`
- * gets a fresh ArrayBuffer with the byte count in streamBaseState.
+ * The pipes (the channel, and stderr with --capture-stderr) are read as child_process's sockets
+ * would read them: readStart(), and each `onread` gets a fresh ArrayBuffer with the byte count
+ * in streamBaseState.
  */
 import type { LaunchedChild, LaunchRequest } from './launch.js';
 import type { PipeSource } from './pipe-source.js';
