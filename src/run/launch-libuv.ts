@@ -102,14 +102,28 @@ function spawnError(file: string, errno: number): NodeJS.ErrnoException {
   return Object.assign(new Error(`spawn ${file} ${code}`), { errno, code, syscall: `spawn ${file}`, path: file });
 }
 
+/**
+ * The handles and the environment for spawning `file args`; null when this way is not available:
+ * no handles, an empty name or a NUL byte anywhere (child_process's own errors for those).
+ */
+function prepare(file: string, args: readonly string[], env: NodeJS.ProcessEnv): { h: Handles; envPairs: string[] } | null {
+  if (file === '' || file.includes('\0') || args.some((a) => a.includes('\0'))) return null;
+  const h = handles();
+  const pairs = h === null ? null : envPairs(env);
+  return h === null || pairs === null ? null : { h, envPairs: pairs };
+}
+
+/** The options child_process hands the process handle, for `file args` with `stdio`. */
+function spawnOptions(file: string, args: readonly string[], pairs: string[], stdio: object[], detached: boolean): object {
+  return { file, args: [file, ...args], envPairs: pairs, stdio, detached, windowsHide: false, windowsVerbatimArguments: false };
+}
+
 /** Starts the child; null when this way is not available (launch.ts then uses child_process). */
 export function launchWithHandles(request: LaunchRequest): LaunchedChild | null {
   const { file, args } = request;
-  // An empty name and NUL bytes get child_process's own errors.
-  if (file === '' || file.includes('\0') || args.some((a) => a.includes('\0'))) return null;
-  const h = handles();
-  const pairs = h === null ? null : envPairs(request.env);
-  if (h === null || pairs === null) return null;
+  const prepared = prepare(file, args, request.env);
+  if (prepared === null) return null;
+  const { h } = prepared;
 
   let exited = false;
   const proc = new h.Process();
@@ -121,15 +135,8 @@ export function launchWithHandles(request: LaunchRequest): LaunchedChild | null 
     const signal = signalCode ? (signalCode as NodeJS.Signals) : null;
     request.onExit(signal === null ? exitCode : null, signal);
   };
-  const errno = proc.spawn({
-    file,
-    args: [file, ...args],
-    envPairs: pairs,
-    stdio: [{ type: 'inherit', fd: 0 }, { type: 'inherit', fd: 1 }, stderr === null ? { type: 'inherit', fd: 2 } : { type: 'pipe', handle: stderr }, { type: 'pipe', handle: channel }],
-    detached: false,
-    windowsHide: false,
-    windowsVerbatimArguments: false,
-  });
+  const stdio = [{ type: 'inherit', fd: 0 }, { type: 'inherit', fd: 1 }, stderr === null ? { type: 'inherit', fd: 2 } : { type: 'pipe', handle: stderr }, { type: 'pipe', handle: channel }];
+  const errno = proc.spawn(spawnOptions(file, args, prepared.envPairs, stdio, false));
   if (errno !== 0) {
     proc.close();
     channel.close();
@@ -156,14 +163,12 @@ export function launchWithHandles(request: LaunchRequest): LaunchedChild | null 
  * deferred crash. False when this way is not available or the spawn failed.
  */
 export function startDetached(file: string, args: readonly string[], env: NodeJS.ProcessEnv): boolean {
-  if (file.includes('\0') || args.some((a) => a.includes('\0'))) return false;
-  const h = handles();
-  const pairs = h === null ? null : envPairs(env);
-  if (h === null || pairs === null) return false;
-  const proc = new h.Process();
+  const prepared = prepare(file, args, env);
+  if (prepared === null) return false;
+  const proc = new prepared.h.Process();
   proc.onexit = () => proc.close();
   const ignore = { type: 'ignore' };
-  const errno = proc.spawn({ file, args: [file, ...args], envPairs: pairs, stdio: [ignore, ignore, ignore], detached: true, windowsHide: false, windowsVerbatimArguments: false });
+  const errno = proc.spawn(spawnOptions(file, args, prepared.envPairs, [ignore, ignore, ignore], true));
   if (errno !== 0) {
     proc.close();
     return false;
